@@ -1,0 +1,21 @@
+# Synthic: learn the music of Game Boy games and write new songs for its sound chip.
+# Stages live in workflow/rules/, one file each; every rule calls the `synthic` command line.
+
+
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/record.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/recordings.tsv",

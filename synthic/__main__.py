@@ -1,0 +1,3 @@
+from synthic.cli import main
+
+raise SystemExit(main())
