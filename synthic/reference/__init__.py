@@ -1,0 +1,9 @@
+"""Reference Game Boy sound players, used to check Synthic against real implementations.
+
+- `gbsplay` (Debian package): plays .gbs files; dumps the register writes it emulates
+  (`-o iodumper`) and its PCM (`-o stdout`).
+- `gme` (libgme0, Game_Music_Emu, through ctypes): an accurate band-limited GB APU.
+
+Neither is a dependency of Synthic: each module says whether its program is installed, and the
+tests skip with that reason when it is not.
+"""
