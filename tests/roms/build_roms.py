@@ -1,0 +1,141 @@
+"""Build Synthic's own Game Boy ROMs from their assembly sources.
+
+Usage (from the repository root; needs Debian's `sdcc` package)::
+
+    python tests/roms/build_roms.py            # rebuild every image in place
+    python tests/roms/build_roms.py --check    # exit 1 if any committed image differs
+    python tests/roms/build_roms.py timer mbc5 # only these
+
+The manifest `ROMS` lists each image, its sources and its header. The test ROMs live in
+tests/roms/ (sources in tests/roms/src/); the benchmark ROMs, which ship with the package, in
+synthic/gb/roms/. tests/test_roms_build.py imports this file to check that every committed
+image is reproduced byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from synthic.asm import BankSource, build_rom  # noqa: E402
+
+TEST_DIR = REPO / "tests" / "roms"
+SRC_DIR = TEST_DIR / "src"
+BENCH_DIR = REPO / "synthic" / "gb" / "roms"
+
+# Cartridge types (header byte 0x147, Pan Docs "The Cartridge Header").
+ROM_ONLY = 0x00
+MBC1_RAM = 0x02
+MBC3_RAM = 0x12
+MBC5_RAM = 0x1A
+
+
+@dataclass(frozen=True)
+class RomSpec:
+    name: str
+    image: Path
+    title: str
+    bank0: Path
+    cart_type: int = ROM_ONLY
+    rom_banks: int = 2
+    ram_kib: int = 0
+    # Banks 1..rom_banks-1 built from this template (it receives BANK = n), if set.
+    bank_template: Path | None = None
+
+    def sources(self) -> dict[int, Path | BankSource]:
+        sources: dict[int, Path | BankSource] = {0: self.bank0}
+        if self.bank_template is not None:
+            for bank in range(1, self.rom_banks):
+                sources[bank] = self.bank_template
+        return sources
+
+    def build(self) -> bytes:
+        return build_rom(
+            self.sources(),
+            title=self.title,
+            cart_type=self.cart_type,
+            rom_banks=self.rom_banks,
+            ram_kib=self.ram_kib,
+            include_dirs=[SRC_DIR],
+        )
+
+
+BANK_TEMPLATE = SRC_DIR / "bank.s"
+
+
+def _test(name: str, title: str, **kwargs) -> RomSpec:
+    return RomSpec(name, TEST_DIR / f"{name}.gb", title, SRC_DIR / f"{name}.s", **kwargs)
+
+
+def _bench(name: str, title: str) -> RomSpec:
+    return RomSpec(name, BENCH_DIR / f"{name}.gb", title, BENCH_DIR / f"{name}.s")
+
+
+ROMS: list[RomSpec] = [
+    _test("timer", "SYN TIMER"),
+    _test("interrupts", "SYN INTERRUPTS"),
+    _test("halt", "SYN HALT"),
+    _test("joypad", "SYN JOYPAD"),
+    _test("apu_regs", "SYN APU REGS"),
+    _test("music", "SYN MUSIC"),
+    _test(
+        "mbc1",
+        "SYN MBC1",
+        cart_type=MBC1_RAM,
+        rom_banks=64,
+        ram_kib=8,
+        bank_template=BANK_TEMPLATE,
+    ),
+    _test(
+        "mbc3",
+        "SYN MBC3",
+        cart_type=MBC3_RAM,
+        rom_banks=128,
+        ram_kib=32,
+        bank_template=BANK_TEMPLATE,
+    ),
+    _test(
+        "mbc5",
+        "SYN MBC5",
+        cart_type=MBC5_RAM,
+        rom_banks=512,
+        ram_kib=128,
+        bank_template=BANK_TEMPLATE,
+    ),
+    _bench("bench_cpu", "SYN BENCH CPU"),
+    _bench("bench_halt", "SYN BENCH HALT"),
+]
+
+BY_NAME = {spec.name: spec for spec in ROMS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help=f"ROMs to build (default all): {list(BY_NAME)}")
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown ROM(s): {', '.join(unknown)}")
+    status = 0
+    for spec in [BY_NAME[n] for n in args.names] if args.names else ROMS:
+        image = spec.build()
+        rel = spec.image.relative_to(REPO)
+        if args.check:
+            same = spec.image.exists() and spec.image.read_bytes() == image
+            print(f"{'ok     ' if same else 'DIFFERS'} {rel}")
+            status |= 0 if same else 1
+        else:
+            spec.image.write_bytes(image)
+            print(f"wrote   {rel} ({len(image)} bytes)")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
