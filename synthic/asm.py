@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthic.errors import SynthicError
+from synthic.gb.header import global_checksum, header_checksum
 
 __all__ = [
     "BANK_SIZE",
@@ -287,20 +288,6 @@ def ram_size_code(ram_kib: int) -> int:
     except KeyError:
         sizes = ", ".join(str(k) for k in sorted(_RAM_CODES))
         raise SynthicError(f"ram_kib must be one of {sizes}, got {ram_kib}") from None
-
-
-def header_checksum(image: bytes | bytearray) -> int:
-    """The byte at 0x14D: x = x - byte - 1 over 0x134-0x14C (Pan Docs)."""
-    value = 0
-    for byte in image[TITLE_ADDR:HEADER_CHECKSUM_ADDR]:
-        value = (value - byte - 1) & 0xFF
-    return value
-
-
-def global_checksum(image: bytes | bytearray) -> int:
-    """The big-endian word at 0x14E: sum of all bytes except the checksum itself."""
-    total = sum(image) - image[GLOBAL_CHECKSUM_ADDR] - image[GLOBAL_CHECKSUM_ADDR + 1]
-    return total & 0xFFFF
 
 
 def fix_checksums(image: bytearray) -> None:
