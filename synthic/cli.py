@@ -17,7 +17,7 @@ from synthic import __version__
 from synthic.errors import SynthicError
 
 # In pipeline order. Each name is a module in synthic.commands.
-COMMANDS = ["demo", "convert", "info", "bench"]
+COMMANDS = ["demo", "jukebox", "convert", "info", "rom", "bench"]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
