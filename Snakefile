@@ -18,4 +18,13 @@ include: "workflow/rules/record.smk"
 rule all:
     default_target: True
     input:
-        "results/recordings.tsv",
+        expand("results/recordings/{name}", name=sorted(INPUTS)),
+
+
+# The summary table lists every input with its outcome, also after failed jobs (--keep-going).
+onsuccess:
+    write_record_summary()
+
+
+onerror:
+    write_record_summary()

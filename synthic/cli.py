@@ -17,11 +17,16 @@ from synthic import __version__
 from synthic.errors import SynthicError
 
 # In pipeline order. Each name is a module in synthic.commands.
-COMMANDS = ["demo", "jukebox", "convert", "info", "rom", "bench"]
+COMMANDS = ["demo", "jukebox", "record", "convert", "info", "rom", "bench"]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Show defaults in --help and keep the descriptions' line breaks."""
+    """Show defaults in --help (where there is one) and keep the descriptions' line breaks."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:

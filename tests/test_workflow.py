@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from synthic import demo, events
 from tests.conftest import ROOT
 
 
@@ -36,9 +40,12 @@ def checkout(tmp_path_factory) -> Path:
     return dest
 
 
-def snakemake(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def snakemake(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-m", "snakemake", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -65,12 +72,16 @@ def test_snakemake_lint_is_clean(checkout):
 def test_dry_run_on_a_clean_checkout(checkout):
     out = snakemake(checkout, "-n", "--cores", "2")
     assert out.returncode == 0, out.stderr
-    assert "record" in out.stdout and "summarise_recordings" in out.stdout
+    assert "record" in out.stdout and "demo" in out.stdout
 
 
 @pytest.mark.parametrize(
     "override, message",
-    [("colour=blue", "unknown key colour"), ("roms=5", "key roms: 5 is not a string or a list")],
+    [
+        ("colour=blue", "unknown key colour"),
+        ("roms=5", "key roms: 5 is not a string or a list"),
+        ("seed=-3", "key seed: -3 is less than the minimum of 0"),
+    ],
 )
 def test_bad_config_is_named(checkout, override, message):
     out = snakemake(checkout, "-n", "--config", override)
@@ -78,12 +89,23 @@ def test_bad_config_is_named(checkout, override, message):
     assert message in out.stderr + out.stdout
 
 
+def jobs_run(out: subprocess.CompletedProcess, rule: str) -> int:
+    """How many jobs of `rule` Snakemake's job-stats table says it ran."""
+    for line in (out.stdout + out.stderr).splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == rule and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
 def test_demo_workflow_runs_and_only_rebuilds_what_is_stale(checkout):
     out = snakemake(checkout, "--cores", "2")
     assert out.returncode == 0, out.stderr[-3000:]
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
-    assert len(table) == 3 and (table["writes"] > 300).all()
-    assert (table[["CH1", "CH2", "CH3", "CH4"]] > 0).all().all()
+    assert len(table) == 3 and (table["outcome"] == "recorded").all()
+    assert (table["writes"] > 300).all()
+    for name in table["name"]:
+        assert (checkout / f"results/recordings/{name}/{name}.events").exists()
     for name in ("record", "demo"):
         assert any((checkout / "logs" / name).iterdir())
     assert len(list((checkout / "benchmarks/record").glob("*.tsv"))) == 3
@@ -91,16 +113,59 @@ def test_demo_workflow_runs_and_only_rebuilds_what_is_stale(checkout):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_workflow_records_a_user_folder(checkout, vectors, tmp_path):
-    folder = tmp_path / "collection"
+def broken_and_good_collection(folder: Path, vectors: Path) -> None:
     (folder / "sub").mkdir(parents=True)
     shutil.copy(vectors / "vgm/spooky_birthday.vgm", folder / "Spooky Birthday.vgm")
-    shutil.copy(vectors / "vgm/hell_owo_rld.vgm", folder / "sub/hell.vgm")
-    out = snakemake(
-        checkout, "--cores", "2", "--config", f"roms={folder}", "-R", "summarise_recordings"
+    shutil.copy(vectors / "vgm/hell_owo_rld.vgm", folder / "sub/duplicate.vgm")
+    with zipfile.ZipFile(folder / "pack.zip", "w") as z:
+        z.write(vectors / "vgm/hell_owo_rld.vgm", "music/hell.vgm")
+    (folder / "random.gb").write_bytes(np.random.default_rng(0).bytes(40_000))
+    rom = (ROOT / "tests/roms/music.gb").read_bytes()
+    (folder / "truncated.gb").write_bytes(rom[:20_000])
+    cgb = bytearray(rom)
+    cgb[0x143] = 0xC0
+    (folder / "colour.gb").write_bytes(bytes(cgb))
+    (folder / "colour_only.gbc").write_bytes(bytes(cgb))
+    (folder / "music.gb").write_bytes(rom)
+
+
+def outcomes(checkout: Path, folder: Path) -> dict[str, tuple[str, str]]:
+    """(outcome, reason) of each input of the summary table, by its path inside `folder`."""
+    table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t", dtype=str).fillna("")
+    result = {}
+    for row in table.itertuples():
+        path, _, member = row.input.partition("::")
+        key = os.path.relpath(path, folder) + (f"::{member}" if member else "")
+        result[key] = (row.outcome, row.reason)
+    return result
+
+
+def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, vectors, tmp_path):
+    folder = tmp_path / "collection"
+    broken_and_good_collection(folder, vectors)
+    settings = tmp_path / "short.yaml"
+    settings.write_text(f"roms: {folder}\nrecord:\n  seconds: 20\n")
+    out = snakemake(checkout, "--cores", "2", "--keep-going", "--configfile", settings)
+    outcome = outcomes(checkout, folder)
+    assert outcome["Spooky Birthday.vgm"][0] == "recorded"
+    assert outcome["pack.zip::music/hell.vgm"][0] == "recorded"
+    assert outcome["sub/duplicate.vgm"] == ("skipped", "duplicate of pack_music_hell (same SHA-1)")
+    assert outcome["colour_only.gbc"][0] == "skipped"
+    assert outcome["random.gb"][0] == "failed" and "cartridge type" in outcome["random.gb"][1]
+    assert outcome["truncated.gb"][0] == "failed" and "truncated" in outcome["truncated.gb"][1]
+    assert outcome["colour.gb"][0] == "failed" and "Color-only" in outcome["colour.gb"][1]
+    emulator = hasattr(__import__("synthic.gb", fromlist=["x"]), "Emulator")
+    assert outcome["music.gb"][0] == ("recorded" if emulator else "failed")
+    # Only the broken inputs failed, and Snakemake says so.
+    assert out.returncode != 0
+    failed = {k for k, (o, _) in outcome.items() if o == "failed"}
+    assert failed == {"random.gb", "truncated.gb", "colour.gb"} | (
+        set() if emulator else {"music.gb"}
     )
-    assert out.returncode == 0, out.stderr[-3000:]
+
+    # Adding a file records that file only.
+    events.write(demo.render("twinkle"), folder / "sub/added.vgz")
+    again = snakemake(checkout, "--cores", "2", "--keep-going", "--configfile", settings)
+    assert jobs_run(again, "record") == 1 + len(failed), again.stdout
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
-    assert sorted(table["title"]) == ["HellOWOrld", "spooky birthday"]
-    assert (checkout / "results/recordings/spooky_birthday.events").exists()
-    assert (checkout / "results/recordings/sub_hell.events").exists()
+    assert "recorded" in set(table[table["name"] == "sub_added"]["outcome"])

@@ -1,4 +1,5 @@
 # Shared set-up: the package on the path, the validated config, the input collection.
+import json
 import sys
 
 # The Snakefile imports the package of this checkout; the rules run it with `python -m
@@ -6,7 +7,7 @@ import sys
 sys.path.insert(0, workflow.basedir)
 
 from synthic import demo
-from synthic.collection import find_inputs
+from synthic.collection import Input, find_inputs
 from synthic.config import load_schema, validate
 from synthic.errors import SynthicError
 
@@ -21,13 +22,37 @@ except SynthicError as e:
 
 
 def collection():
-    """Wildcard name -> input file for every recording of the collection."""
+    """The inputs of the collection (wildcard name -> Input) and the skipped files."""
     if config["roms"] == "demo":
-        return {name: f"results/demo/{name}.vgm" for name in demo.song_names()}
+        found = [
+            Input(name, f"results/demo/{name}.vgm", None, "vgm", "")
+            for name in demo.song_names()
+        ]
+        return {i.name: i for i in found}, []
     try:
-        return find_inputs(config["roms"])
+        found, skipped = find_inputs(config["roms"])
     except SynthicError as e:
         raise WorkflowError(str(e)) from None
+    return {i.name: i for i in found}, skipped
 
 
-INPUTS = collection()
+INPUTS, SKIPPED = collection()
+EXPLORE_JSON = json.dumps(config["record"].get("explore", {}), sort_keys=True)
+
+
+def write_record_summary():
+    """results/recordings.tsv: every input, its outcome, what was recorded or why not."""
+    from synthic.record.summary import summarise, write_summary
+
+    table = summarise(
+        list(INPUTS.values()), SKIPPED, "results/recordings", "logs/record"
+    )
+    write_summary(table, "results/recordings.tsv")
+    failed = table[table.outcome == "failed"]
+    print(
+        f"Synthic: {(table.outcome == 'recorded').sum()} inputs recorded, {len(failed)} failed, "
+        f"{(table.outcome == 'skipped').sum()} skipped; see results/recordings.tsv",
+        file=sys.stderr,
+    )
+    for _, row in failed.iterrows():
+        print(f"  failed: {row['input']}: {row['reason']}", file=sys.stderr)

@@ -1,11 +1,11 @@
-# Record: every input of the collection becomes one native recording (.events).
+# Record: every input of the collection becomes recordings (results/recordings/<name>/).
 
 
 rule record:
     input:
-        lambda wildcards: INPUTS[wildcards.name],
+        lambda wildcards: INPUTS[wildcards.name].path,
     output:
-        "results/recordings/{name}.events",
+        directory("results/recordings/{name}"),
     log:
         "logs/record/{name}.log",
     benchmark:
@@ -15,19 +15,16 @@ rule record:
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        member=lambda wildcards: (
+            f"--member {json.dumps(INPUTS[wildcards.name].member)}"
+            if INPUTS[wildcards.name].member
+            else ""
+        ),
+        seconds=config["record"]["seconds"],
+        seed=config["seed"],
+        explore=EXPLORE_JSON,
     shell:
-        "python -m synthic convert {input:q} {output:q} > {log:q} 2>&1"
-
-
-rule summarise_recordings:
-    input:
-        expand("results/recordings/{name}.events", name=sorted(INPUTS)),
-    output:
-        "results/recordings.tsv",
-    log:
-        "logs/summarise_recordings.log",
-    conda:
-        "../../envs/synthic.yaml"
-    threads: 1
-    shell:
-        "python -m synthic info --tsv -o {output:q} {input:q} > {log:q} 2>&1"
+        "python -m synthic record {input:q} {params.member} -o {output:q} "
+        "--name {wildcards.name} --seconds {params.seconds} --seed {params.seed} "
+        "--explore {params.explore:q} > {log:q} 2>&1"
