@@ -1,0 +1,103 @@
+"""Render a stream of register writes to audio: the pure renderer.
+
+`render(t_cycles, address, value, length_cycles)` plays the writes through a fresh APU (the
+"quiet" post-boot state, synthic.apu.boot; DIV at 0 at t = 0) and returns float32 samples
+(n, 2), left and right, where n = ceil(length_cycles * rate_hz / 4194304): sample k is the output
+at t = k * 4194304 / rate_hz. Writes at or after length_cycles are ignored.
+
+Level: DEFAULT_GAIN (1/64) maps all four DACs at full deflection with master volume 8 to 0.5,
+which leaves room for the high-pass filter's worst-case doubling, so output stays within [-1, 1]
+but for the band-limited steps' small overshoot. Nothing is clamped: `clipping` reports the peak
+and how many values exceed 1 (callers writing fixed-point audio should check it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthic.apu.apu import apu_flush, apu_write
+from synthic.apu.boot import apu_new
+from synthic.apu.jit import apu_jit
+from synthic.apu.state import CLOCK_BITS, CLOCK_HZ, DEFAULT_GAIN, DEFAULT_RATE_HZ, OUT_N
+from synthic.errors import SynthicError
+
+
+@apu_jit
+def _render_writes(st, t_cycles, address, value, length_cycles):
+    for k in range(t_cycles.shape[0]):
+        t = t_cycles[k]
+        if t >= length_cycles:
+            break
+        apu_write(st, t, np.int64(address[k]), np.int64(value[k]))
+    apu_flush(st, length_cycles)
+
+
+def channel_mask(solo: int | Iterable[int] | None = None, mute: Iterable[int] = ()) -> int:
+    """Bit mask of audible channels (bit c = CH(c+1)) from solo and mute channel numbers 1-4."""
+    chans = set(range(1, 5)) if solo is None else {solo} if isinstance(solo, int) else set(solo)
+    chans -= set(mute)
+    bad = [c for c in chans | set(mute) if c not in (1, 2, 3, 4)]
+    if bad:
+        raise SynthicError(f"channels are numbered 1-4, not {bad}")
+    return sum(1 << (c - 1) for c in chans)
+
+
+def render(
+    t_cycles: np.ndarray,
+    address: np.ndarray,
+    value: np.ndarray,
+    length_cycles: int,
+    rate_hz: int = DEFAULT_RATE_HZ,
+    *,
+    solo: int | Iterable[int] | None = None,
+    mute: Iterable[int] = (),
+    gain: float = DEFAULT_GAIN,
+    hpf: bool = True,
+    initial: str = "quiet",
+) -> np.ndarray:
+    """Audio (float32 [n, 2], left/right) of register writes (T-cycle, FF10-FF3F, byte)."""
+    t_cycles = np.ascontiguousarray(t_cycles, np.int64)
+    address = np.ascontiguousarray(address, np.int64)
+    value = np.ascontiguousarray(value, np.int64)
+    if not (t_cycles.shape == address.shape == value.shape) or t_cycles.ndim != 1:
+        raise SynthicError("t_cycles, address and value must be 1-D arrays of one length")
+    if len(t_cycles) and (t_cycles[0] < 0 or np.any(np.diff(t_cycles) < 0)):
+        raise SynthicError("write times must be non-negative and non-decreasing")
+    if len(address) and (address.min() < 0xFF10 or address.max() > 0xFF3F):
+        raise SynthicError("sound register addresses are FF10-FF3F")
+    if len(value) and (value.min() < 0 or value.max() > 0xFF):
+        raise SynthicError("register values are bytes (0-255)")
+    length_cycles = int(length_cycles)
+    if length_cycles < 0:
+        raise SynthicError(f"length_cycles must be >= 0, not {length_cycles}")
+    n = (length_cycles * int(rate_hz) + CLOCK_HZ - 1) >> CLOCK_BITS
+    st = apu_new(
+        rate_hz,
+        initial=initial,
+        out_capacity=n,
+        channels=channel_mask(solo, mute),
+        gain=gain,
+        hpf=hpf,
+    )
+    _render_writes(st, t_cycles, address, value, np.int64(length_cycles))
+    assert st.i[OUT_N] == n, (st.i[OUT_N], n)
+    return st.out[:n]
+
+
+@dataclass(frozen=True)
+class Clipping:
+    peak: float  # largest absolute sample value
+    n_clipped: int  # values with |x| > 1
+
+    @property
+    def clipped(self) -> bool:
+        return self.n_clipped > 0
+
+
+def clipping(audio: np.ndarray) -> Clipping:
+    """How loud rendered audio got: its peak and the count of values beyond [-1, 1]."""
+    a = np.abs(np.asarray(audio))
+    return Clipping(float(a.max()) if a.size else 0.0, int(np.count_nonzero(a > 1.0)))
