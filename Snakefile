@@ -13,12 +13,13 @@ configfile: "config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/record.smk"
+include: "workflow/rules/render.smk"
 
 
 rule all:
     default_target: True
     input:
-        expand("results/recordings/{name}", name=sorted(INPUTS)),
+        "results/wav",
 
 
 # The summary table lists every input with its outcome, also after failed jobs (--keep-going).

@@ -99,17 +99,19 @@ def jobs_run(out: subprocess.CompletedProcess, rule: str) -> int:
 
 
 def test_demo_workflow_runs_and_only_rebuilds_what_is_stale(checkout):
-    out = snakemake(checkout, "--cores", "2")
+    out = snakemake(checkout, "--cores", "2", "results/wav/")
     assert out.returncode == 0, out.stderr[-3000:]
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
     assert len(table) == 3 and (table["outcome"] == "recorded").all()
     assert (table["writes"] > 300).all()
     for name in table["name"]:
         assert (checkout / f"results/recordings/{name}/{name}.events").exists()
-    for name in ("record", "demo"):
+    for name in ("record", "demo", "render"):
         assert any((checkout / "logs" / name).iterdir())
     assert len(list((checkout / "benchmarks/record").glob("*.tsv"))) == 3
-    again = snakemake(checkout, "--cores", "2")
+    wavs = sorted(p.name for p in (checkout / "results/wav").glob("*.wav"))
+    assert wavs == ["frere_jacques.wav", "ode_to_joy.wav", "twinkle.wav"]
+    again = snakemake(checkout, "--cores", "2", "results/wav/")
     assert "Nothing to be done" in again.stdout + again.stderr
 
 

@@ -35,19 +35,26 @@ def add_parser(sub) -> None:
                     help="silence this channel (repeatable)")  # fmt: skip
     p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel renders (folders)")
     p.add_argument("--check", action="store_true", help="report silent, short or clipped renders")
+    p.add_argument(
+        "--drop-flagged",
+        action="store_true",
+        help="with --check: do not keep flagged renders (the workflow's quality gate)",
+    )
     p.set_defaults(run=run)
 
 
-def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool) -> str:
+def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool, drop: bool) -> str:
     from synthic.audio import quality, render_recording, write_audio
 
     rec = events.read(src)
     audio = render_recording(rec, rate_hz=rate, seconds=seconds, solo=solo, mute=mute)
+    q = quality(audio, rate) if check else None
+    if q is not None and not q.ok and drop:
+        return f"dropped {src}: {q.reason}"
     write_audio(dst, audio, rate)
     line = f"wrote {dst} ({len(audio) / rate:.1f} s)"
-    if check:
-        q = quality(audio, rate)
-        line += "" if q.ok else f" FLAGGED: {q.reason}"
+    if q is not None and not q.ok:
+        line += f" FLAGGED: {q.reason}"
     return line
 
 
@@ -61,7 +68,7 @@ def _stem(name: str) -> str:
 
 def run(args) -> int:
     src = Path(args.input)
-    options = (args.rate, args.seconds, args.solo, tuple(args.mute), args.check)
+    options = (args.rate, args.seconds, args.solo, tuple(args.mute), args.check, args.drop_flagged)
     if not src.is_dir():
         print(render_one(str(src), args.output, *options))
         return 0
@@ -74,6 +81,7 @@ def run(args) -> int:
     ]
     if not jobs:
         raise SynthicError(f"{src}: no recordings found")
+    outdir.mkdir(parents=True, exist_ok=True)
     failed = 0
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(render_one, s, d, *options) for s, d in jobs]
