@@ -179,8 +179,9 @@ def test_round_trip_through_the_emulator(name):
     assert list(zip(got.address.tolist(), got.value.tolist(), strict=True)) == [
         (a, v) for _, a, v in want
     ]
-    # ticks: the first write is on tick 0; every write lands within its tick (a tick's writes
-    # take under 1,500 T-cycles, far less than half a tick)
+    # ticks: counted from the first write, which lands on its own tick (the player starts after
+    # the emulator's start-up); every write lands within its tick (a tick's writes take under
+    # 1,500 T-cycles, far less than half a tick)
     t0 = int(got.t_cycles[0])
-    ticks = np.floor((got.t_cycles - t0) / TICK + 0.5).astype(np.int64)
+    ticks = np.floor((got.t_cycles - t0) / TICK + 0.5).astype(np.int64) + want[0][0]
     assert ticks.tolist() == [t for t, _, _ in want]

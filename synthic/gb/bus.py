@@ -5,62 +5,70 @@ Every read and write the CPU makes, opcode fetches included, goes through `bus_r
 its M-cycle starts (`synthic.gb.cpu_state`, slot T_CYCLES; +4 per M-cycle). That makes the bus
 the single place where:
 
-- the rest of the machine catches up lazily: a timer, the PPU or the APU is advanced to the
+- the rest of the machine catches up lazily: the timer, the PPU or the APU is advanced to the
   access's T-cycle only when the CPU touches it (or when its next event falls due, below), so
   nothing does per-dot work;
 - writes to the sound registers FF10-FF3F are recorded with their T-cycle;
 - a trace of every access can be kept (the single-instruction test vectors compare it with the
   M-cycle list of each test, `synthic.gb.single_step`).
 
-State: `Bus(mem, read_page, write_page, state, trace)`, a namedtuple of numpy arrays (numba
-compiles attribute access on a namedtuple to a field load, and caches functions taking one):
+State: `Bus(mem, read_page, write_page, state, trace, apu, log_t, log_address, log_value,
+serial_out)`, a namedtuple of numpy arrays (numba compiles attribute access on a namedtuple to
+a field load, and caches functions taking one):
 
     mem         uint8[]      backing store. Its first 64 KiB is the address-space image: in FLAT
                              mode the whole memory (the test vectors' "flat 64 KiB, no I/O, no
                              cartridge"); in SYSTEM mode VRAM, WRAM, OAM, HRAM and the I/O
-                             register latches at their own addresses. ROM banks and cartridge
-                             RAM go after the first 64 KiB. IF (FF0F, low 5 bits) and IE (FFFF)
-                             always live at mem[FF0F] and mem[FFFF]: the CPU checks interrupts
-                             with two loads, and hardware raising one ORs its bit into mem[FF0F].
+                             register latches at their own addresses. The ROM image and the
+                             cartridge RAM follow the first 64 KiB (synthic.gb.mbc). IF (FF0F,
+                             low 5 bits) and IE (FFFF) always live at mem[FF0F] and mem[FFFF]:
+                             the CPU checks interrupts with two loads, and hardware raising one
+                             ORs its bit into mem[FF0F].
     read_page   int64[512]   per 128-byte page (address >> 7): the offset such that the byte of
     write_page  int64[512]   `address` is mem[offset + address], or SPECIAL (-1): the access
-                             goes through `read_slow` / `write_slow`. A mapper switching ROM
-                             banks rewrites 128 entries. SPECIAL: I/O (FF00-FF7F), ROM for writes
-                             (mapper registers), echo RAM, OAM, and every page while tracing.
-                             128-byte pages keep HRAM (FF80-FFFE) plain memory.
-    state       int64[4]     BUS_MODE (FLAT or SYSTEM, plus the TRACE bit), NEXT_EVENT_T,
-                             TRACE_LEN, TRACE_DROPPED (slot constants below).
+                             goes through `read_slow` / `write_slow`. A mapper switching banks
+                             rewrites its pages. SPECIAL: I/O (FF00-FF7F), ROM for writes
+                             (mapper registers), cartridge RAM that is not plain, echo RAM, OAM,
+                             and every page while tracing. 128-byte pages keep HRAM plain.
+    state       int64[N]     the bus's and every device's slots (synthic.gb.slots): BUS_MODE
+                             (FLAT or SYSTEM, plus the TRACE bit), NEXT_EVENT_T, the trace and
+                             log counters, then timer, PPU, joypad, serial, DMA, cartridge.
     trace       int64[n, 4]  with TRACE: one row per access, (t_cycle, address, value, kind),
                              kind ACCESS_READ or ACCESS_WRITE.
+    apu         ApuState     the sound chip (synthic.apu), synthesis off: FF10-FF3F reads and
+                             writes go to it, so games observe the same model the renderer plays.
+    log_t, log_address, log_value   int64[n], uint16[n], uint8[n]: the sound writes not yet
+                             drained (slot LOG_LEN rows).
+    serial_out  uint8[n]     bytes sent over the serial port not yet drained (slot SERIAL_LEN).
 
 Why page tables: plain memory costs two loads and no mode test, and the interpreter (sm83.py)
 can write that fast path out at each access site. A call per access would not do: a numba call
 passing the Bus is not inlined by LLVM and pays for reference counting. So `bus_read` and the
 generator's `read_lines` / `write_lines` must stay in step; everything else is in the slow path.
 
-Events: state[NEXT_EVENT_T] is the earliest T-cycle at which some hardware must act on its own
-(a timer overflow, a PPU mode change raising STAT/VBlank, the APU's frame sequencer...). The CPU
+Events: state[NEXT_EVENT_T] is no later than the earliest T-cycle at which some device must act
+on its own (a timer reload, VBlank or a STAT source, the end of a serial transfer). The CPU
 calls `service_events` at the first instruction boundary at or after it, and HALT/STOP/lock-up
-skip time straight to it, so idle time is free. A hook that changes the schedule (a write to TAC,
-LCDC...) lowers NEXT_EVENT_T. A hook that needs `run` to return (e.g. a full sound-write log)
-sets NEXT_EVENT_T to 0 and makes `service_events` return STATUS_BUS_EXIT. In FLAT mode there are
-no events: NEXT_EVENT_T stays at NO_EVENT.
+skip time straight to it, so idle time is free. A hook that changes a device's schedule lowers
+NEXT_EVENT_T. A hook that needs `run` to return (a full sound-write log or serial buffer) sets
+EXIT_REQUEST and NEXT_EVENT_T = 0: `service_events` then returns STATUS_BUS_EXIT until Python
+drains the buffers and clears the request. Reads and writes of IF first service the events due,
+so the CPU never sees or overwrites a stale IF. In FLAT mode there are no events: NEXT_EVENT_T
+stays at NO_EVENT.
 
-Adding hardware (SYSTEM mode, `new_system_bus`; Pan Docs "Memory Map"): give it a state array as
-a new Bus field; route its registers in `_io_read` / `_io_write` (catch it up to t_cycle first);
-if it acts on its own, fold its next event into NEXT_EVENT_T and advance it in `service_events`.
+The DMG memory map (SYSTEM mode; Pan Docs "Memory Map"):
 
     0000-7FFF  cartridge ROM  read pages point at the banks in mem; writes (SPECIAL) set the
-                              mapper registers (MBC1/2/3/5) and rewrite the read pages
-    8000-9FFF  VRAM           mem (the PPU may block access during mode 3)
-    A000-BFFF  cartridge RAM  mem after the first 64 KiB, or SPECIAL (MBC2 nibbles, MBC3 RTC)
+                              mapper registers (synthic.gb.mbc)
+    8000-9FFF  VRAM           mem (never blocked: see synthic.gb.ppu)
+    A000-BFFF  cartridge RAM  mem after the ROM, or SPECIAL (disabled, MBC2 nibbles, MBC3 clock)
     C000-DFFF  WRAM           mem
     E000-FDFF  echo RAM       mem[address - 0x2000]
-    FE00-FE9F  OAM            mem (blocked during OAM DMA and PPU modes 2-3)
+    FE00-FE9F  OAM            mem; reads FF and ignores writes during OAM DMA (synthic.gb.dma)
     FEA0-FEFF  unusable       reads 00 on DMG, writes ignored
-    FF00-FF7F  I/O            joypad FF00, serial FF01-02, timer FF04-07 (catch up the divider
-                              first), IF FF0F, APU FF10-FF3F (record each write with its
-                              t_cycle, catch the APU up), PPU FF40-FF4B, OAM DMA FF46
+    FF00-FF7F  I/O            joypad FF00, serial FF01-02, timer FF04-07, IF FF0F, APU FF10-FF3F
+                              (each write recorded with its t_cycle), PPU FF40-FF4B, OAM DMA
+                              FF46; the unused addresses read FF and ignore writes
     FF80-FFFE  HRAM           mem
     FFFF       IE             mem
 
@@ -74,10 +82,56 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from synthic.apu import apu_div_reset, apu_new, apu_read, apu_write
+from synthic.apu.state import ApuState
 from synthic.gb import jit_cache
-from synthic.gb.cpu_state import STATUS_OK
+from synthic.gb.cpu_state import STATUS_BUS_EXIT, STATUS_OK
+from synthic.gb.dma import dma_start
+from synthic.gb.joypad import joypad_update, p1_read
+from synthic.gb.mbc import cart_ram_read, cart_ram_write, mbc_write
+from synthic.gb.ppu import ppu_catch_up, ppu_read, ppu_write
+from synthic.gb.serial import serial_finish, serial_write_sc
+from synthic.gb.slots import (
+    BUS_MODE,
+    BUTTONS,
+    DMA_END_T,
+    EXIT_REQUEST,
+    HOST_WAKE,
+    LCD_ON,
+    LOG_LEN,
+    LOG_TOTAL,
+    N_STATE,
+    NEXT_EVENT_T,
+    NO_EVENT,
+    PPU_EVENT_T,
+    ROM0_OFFSET,
+    ROMX_OFFSET,
+    SERIAL_EVENT_T,
+    TAC,
+    TIMER_EVENT_T,
+    TIMER_RELOAD_T,
+    TRACE_DROPPED,
+    TRACE_LEN,
+)
+from synthic.gb.timer import timer_catch_up, timer_read, timer_stop, timer_write
 
-Bus = namedtuple("Bus", ["mem", "read_page", "write_page", "state", "trace"])
+__all__ = ["NEXT_EVENT_T", "NO_EVENT", "TRACE_DROPPED", "TRACE_LEN"]  # re-exported slots
+
+Bus = namedtuple(
+    "Bus",
+    [
+        "mem",
+        "read_page",
+        "write_page",
+        "state",
+        "trace",
+        "apu",
+        "log_t",
+        "log_address",
+        "log_value",
+        "serial_out",
+    ],
+)
 
 ADDRESS_SPACE = 0x10000
 PAGE_SHIFT = 7  # 128-byte pages: page = address >> 7, so I/O (FF00-FF7F) and HRAM part
@@ -85,13 +139,7 @@ PAGES = ADDRESS_SPACE >> PAGE_SHIFT
 SPECIAL = -1  # a page whose accesses take the slow path (I/O, mapper registers, tracing)
 IF_ADDRESS = 0xFF0F  # interrupt flags (Pan Docs "Interrupts")
 IE_ADDRESS = 0xFFFF  # interrupt enable
-
-# Slots of bus.state.
-BUS_MODE = 0
-NEXT_EVENT_T = 1
-TRACE_LEN = 2
-TRACE_DROPPED = 3
-N_STATE = 4
+ALL_INTERRUPTS = 0x1F
 
 # BUS_MODE values: FLAT or SYSTEM, optionally with the TRACE bit.
 FLAT = 0
@@ -101,26 +149,64 @@ SYSTEM = 2
 ACCESS_READ = 0
 ACCESS_WRITE = 1
 
-NO_EVENT = 1 << 62  # "never": later than any T-cycle a session reaches (35,000 years)
+LOG_CAPACITY = 1 << 16  # sound writes held before `run` returns to let Python drain them
+LOG_MARGIN = 8  # room kept for the writes of the instruction that fills the log
+SERIAL_CAPACITY = 1 << 12
+
+
+def _empty_apu() -> ApuState:
+    """A placeholder ApuState with the real one's array types (FLAT mode never calls the APU;
+    one Bus type for every mode means one compiled interpreter)."""
+    return ApuState(
+        i=np.zeros(1, np.int64),
+        f=np.zeros(1, np.float64),
+        tab=np.zeros(1, np.int32),
+        kernel=np.zeros(1, np.float32),
+        delta_l=np.zeros(1, np.float32),
+        delta_r=np.zeros(1, np.float32),
+        out=np.zeros((1, 2), np.float32),
+    )
+
+
+def _new_bus(mem_bytes: int, trace_capacity: int, apu: ApuState, log: int, serial: int) -> Bus:
+    state = np.zeros(N_STATE, dtype=np.int64)
+    for slot in (NEXT_EVENT_T, TIMER_EVENT_T, TIMER_RELOAD_T, PPU_EVENT_T, SERIAL_EVENT_T):
+        state[slot] = NO_EVENT
+    pages = np.zeros(PAGES, dtype=np.int64)  # every page at its own address: identity
+    if trace_capacity > 0:
+        state[BUS_MODE] = TRACE
+        pages[:] = SPECIAL  # every access takes the slow path, which records it
+    return Bus(
+        mem=np.zeros(mem_bytes, dtype=np.uint8),
+        read_page=pages,
+        write_page=pages.copy(),
+        state=state,
+        trace=np.zeros((max(trace_capacity, 1), 4), dtype=np.int64),
+        apu=apu,
+        log_t=np.zeros(log, dtype=np.int64),
+        log_address=np.zeros(log, dtype=np.uint16),
+        log_value=np.zeros(log, dtype=np.uint8),
+        serial_out=np.zeros(serial, dtype=np.uint8),
+    )
 
 
 def new_flat_bus(trace_capacity: int = 0) -> Bus:
     """A bus over a zeroed flat 64 KiB memory; with trace_capacity > 0, accesses are traced."""
-    state = np.zeros(N_STATE, dtype=np.int64)
-    state[NEXT_EVENT_T] = NO_EVENT
-    pages = np.zeros(PAGES, dtype=np.int64)  # every page at its own address: identity
-    if trace_capacity > 0:
-        state[BUS_MODE] = FLAT | TRACE
-        pages[:] = SPECIAL  # every access takes the slow path, which records it
-    trace = np.zeros((max(trace_capacity, 1), 4), dtype=np.int64)
-    return Bus(np.zeros(ADDRESS_SPACE, dtype=np.uint8), pages, pages.copy(), state, trace)
+    return _new_bus(ADDRESS_SPACE, trace_capacity, _empty_apu(), 1, 1)
 
 
-def new_system_bus() -> Bus:
-    """A bus with the DMG memory map (SYSTEM mode) and no cartridge yet: ROM reads come from
-    mem[0000-7FFF], ROM writes are ignored, I/O registers are plain latches. The skeleton the
-    cartridge, timer, PPU and APU work fills in (see the module's docstring)."""
-    bus = new_flat_bus()
+def new_system_bus(
+    mem_bytes: int = ADDRESS_SPACE,
+    apu: ApuState | None = None,
+    log_capacity: int = LOG_CAPACITY,
+    serial_capacity: int = SERIAL_CAPACITY,
+) -> Bus:
+    """A bus with the DMG memory map (SYSTEM mode) and every device idle: no cartridge (ROM
+    reads come from mem[0000-7FFF], writes are ignored), LCD and timer off. `synthic.gb.system`
+    loads a cartridge and sets the post-boot state."""
+    if apu is None:
+        apu = apu_new(initial="boot", synthesize=False, out_capacity=1)
+    bus = _new_bus(max(mem_bytes, ADDRESS_SPACE), 0, apu, log_capacity, serial_capacity)
     bus.state[BUS_MODE] = SYSTEM
 
     def special(pages, first, last):
@@ -149,7 +235,7 @@ def bus_read(bus, address, t_cycle):
     Plain memory is one page-table load and one byte load; SPECIAL pages call `read_slow`.
     The interpreter (sm83.py) writes this fast path out at each of its accesses instead of
     calling this function (a call passing the Bus is not inlined by LLVM and costs reference
-    counting); keep the two in step. Other hardware (OAM DMA) calls this one.
+    counting); keep the two in step.
     """
     base = bus.read_page[address >> PAGE_SHIFT]
     if base >= 0:
@@ -220,70 +306,168 @@ def acknowledge_interrupt(mem, mask):
 
 @njit(cache=True, nogil=True)
 def service_events(bus, t_cycle):
-    """Bring every piece of hardware up to t_cycle, raise the interrupts due, and set
-    NEXT_EVENT_T to the next event. Returns a status: STATUS_OK to go on.
-
-    Called by the CPU at instruction boundaries once t_cycle >= NEXT_EVENT_T. Nothing schedules
-    events yet (timer, PPU, APU, serial come later), so the next event is "never".
-    """
-    bus.state[NEXT_EVENT_T] = NO_EVENT
+    """Bring every device whose event is due up to t_cycle (raising its interrupts), and set
+    NEXT_EVENT_T to the next event. Returns STATUS_OK, or STATUS_BUS_EXIT while a log waits to
+    be drained. Called by the CPU at instruction boundaries once t_cycle >= NEXT_EVENT_T."""
+    st = bus.state
+    if (st[BUS_MODE] & SYSTEM) == 0:
+        st[NEXT_EVENT_T] = NO_EVENT
+        return STATUS_OK
+    mem = bus.mem
+    if st[TIMER_EVENT_T] <= t_cycle:
+        timer_catch_up(st, mem, t_cycle)
+    if st[PPU_EVENT_T] <= t_cycle:
+        ppu_catch_up(st, mem, t_cycle)
+    if st[SERIAL_EVENT_T] <= t_cycle:
+        serial_finish(st, mem, t_cycle)
+    st[NEXT_EVENT_T] = min(st[TIMER_EVENT_T], st[PPU_EVENT_T], st[SERIAL_EVENT_T])
+    if st[EXIT_REQUEST] != 0:
+        st[NEXT_EVENT_T] = 0  # come back here at every boundary until drained
+        return STATUS_BUS_EXIT
     return STATUS_OK
 
 
 @njit(cache=True, nogil=True)
-def enter_stop(bus, t_cycle):
-    """Hook for STOP: on DMG it resets DIV (Pan Docs "Using the STOP Instruction" flowchart).
+def halt_can_wake(bus):
+    """Whether a halted CPU can ever wake: IE holds a source some device may still raise (the
+    LCD's VBlank and STAT while it is on, the timer while it runs or reloads, a serial transfer
+    under way) or one the host may raise (slot HOST_WAKE, the joypad). HALT with none of them
+    is a lock-up, e.g. `di; halt` with IE = 0."""
+    st = bus.state
+    if (st[BUS_MODE] & SYSTEM) == 0:
+        return True  # flat test memory: the test raises interrupts by hand
+    sources = st[HOST_WAKE]
+    if st[LCD_ON]:
+        sources |= 0x03
+    if (st[TAC] & 4) != 0 or st[TIMER_RELOAD_T] != NO_EVENT:
+        sources |= 0x04
+    if st[SERIAL_EVENT_T] != NO_EVENT:
+        sources |= 0x08
+    return (bus.mem[IE_ADDRESS] & sources) != 0
 
-    The timer does not exist yet; when it does, reset its divider here at t_cycle.
-    """
-    return
+
+@njit(cache=True, nogil=True)
+def enter_stop(bus, t_cycle):
+    """STOP on DMG resets the system counter, DIV (Pan Docs "Using the STOP Instruction"),
+    which the APU's frame sequencer hears too."""
+    if bus.state[BUS_MODE] & SYSTEM:
+        timer_stop(bus.state, bus.mem, t_cycle)
+        apu_div_reset(bus.apu, t_cycle)
 
 
 @njit(cache=True, nogil=True)
 def _system_read(bus, address, t_cycle):
-    """SYSTEM mode read: the DMG memory map. Regions not emulated yet read the backing array."""
+    """SYSTEM mode read of a SPECIAL page (any page while tracing): the DMG memory map."""
+    st = bus.state
+    mem = bus.mem
     if address >= 0xFF00:
         if address < 0xFF80:
-            return _io_read(bus, address, t_cycle)
-        return np.int64(bus.mem[address])  # HRAM, IE
+            return np.int64(_io_read(bus, address, t_cycle))
+        return np.int64(mem[address])  # HRAM, IE
+    if address < 0x4000:
+        return np.int64(mem[st[ROM0_OFFSET] + address])
+    if address < 0x8000:
+        return np.int64(mem[st[ROMX_OFFSET] + address])
+    if 0xA000 <= address < 0xC000:
+        return np.int64(cart_ram_read(st, mem, address, t_cycle))
     if 0xE000 <= address < 0xFE00:
-        return np.int64(bus.mem[address - 0x2000])  # echo of C000-DDFF
+        return np.int64(mem[address - 0x2000])  # echo of C000-DDFF
+    if 0xFE00 <= address < 0xFEA0:
+        return np.int64(0xFF) if t_cycle < st[DMA_END_T] else np.int64(mem[address])
     if 0xFEA0 <= address < 0xFF00:
         return np.int64(0)  # unusable area: DMG reads 00
-    # TODO(cartridge): 0000-7FFF and A000-BFFF go through the mapper.
-    return np.int64(bus.mem[address])
+    return np.int64(mem[address])  # VRAM, WRAM (while tracing)
 
 
 @njit(cache=True, nogil=True)
 def _system_write(bus, address, value, t_cycle):
-    """SYSTEM mode write: the DMG memory map."""
+    """SYSTEM mode write to a SPECIAL page (any page while tracing): the DMG memory map."""
+    st = bus.state
     if address >= 0xFF00:
         if address < 0xFF80:
             _io_write(bus, address, value, t_cycle)
         else:
             bus.mem[address] = value  # HRAM, IE
+    elif address < 0x8000:
+        mbc_write(st, bus.read_page, bus.write_page, address, value, t_cycle)
+    elif 0xA000 <= address < 0xC000:
+        cart_ram_write(st, bus.mem, address, value, t_cycle)
     elif 0xE000 <= address < 0xFE00:
         bus.mem[address - 0x2000] = value
-    elif 0xFEA0 <= address < 0xFF00:
-        return
-    elif address < 0x8000:
-        return  # TODO(cartridge): mapper register writes; ROM itself is read-only
-    else:
-        bus.mem[address] = value  # TODO(cartridge): A000-BFFF through the mapper
+    elif 0xFE00 <= address < 0xFEA0:
+        if t_cycle >= st[DMA_END_T]:
+            bus.mem[address] = value
+    elif address < 0xFE00:
+        bus.mem[address] = value  # VRAM, WRAM (while tracing)
 
 
 @njit(cache=True, nogil=True)
 def _io_read(bus, address, t_cycle):
-    """I/O registers FF00-FF7F. TODO(timer, APU, PPU, joypad, serial): dispatch by address."""
+    """I/O registers FF00-FF7F, each device caught up to t_cycle first."""
+    st = bus.state
+    mem = bus.mem
     if address == IF_ADDRESS:
-        return np.int64(bus.mem[address] | 0xE0)  # the 3 unused IF bits read 1
-    return np.int64(bus.mem[address])
+        if t_cycle >= st[NEXT_EVENT_T]:
+            service_events(bus, t_cycle)
+        return mem[IF_ADDRESS] | 0xE0  # the 3 unused IF bits read 1
+    if address >= 0xFF40:
+        if address < 0xFF4C:
+            return ppu_read(st, mem, address, t_cycle)
+        return 0xFF
+    if address >= 0xFF10:
+        return apu_read(bus.apu, t_cycle, address)
+    if address >= 0xFF04:
+        if address < 0xFF08:
+            return timer_read(st, mem, address, t_cycle)
+        return 0xFF
+    if address == 0xFF00:
+        return p1_read(st, mem)
+    if address == 0xFF01:
+        serial_finish(st, mem, t_cycle)
+        return mem[address]
+    if address == 0xFF02:
+        serial_finish(st, mem, t_cycle)
+        return mem[address] | 0x7E
+    return 0xFF
 
 
 @njit(cache=True, nogil=True)
 def _io_write(bus, address, value, t_cycle):
-    """I/O registers FF00-FF7F. TODO(APU): record FF10-FF3F writes with t_cycle here."""
-    bus.mem[address] = value
+    """I/O registers FF00-FF7F. Sound writes are recorded, then played to the APU."""
+    st = bus.state
+    mem = bus.mem
+    if 0xFF10 <= address < 0xFF40:
+        n = st[LOG_LEN]
+        if n < bus.log_t.shape[0]:
+            bus.log_t[n] = t_cycle
+            bus.log_address[n] = address
+            bus.log_value[n] = value
+            st[LOG_LEN] = n + 1
+            if n + 1 >= bus.log_t.shape[0] - LOG_MARGIN:
+                st[EXIT_REQUEST] = 1
+                st[NEXT_EVENT_T] = 0
+        st[LOG_TOTAL] += 1
+        apu_write(bus.apu, t_cycle, address, value)
+    elif address == IF_ADDRESS:
+        if t_cycle >= st[NEXT_EVENT_T]:
+            service_events(bus, t_cycle)
+        mem[IF_ADDRESS] = value & ALL_INTERRUPTS
+    elif address >= 0xFF40:
+        if address == 0xFF46:
+            dma_start(st, mem, value, t_cycle)
+        elif address < 0xFF4C:
+            ppu_write(st, mem, address, value, t_cycle)
+    elif 0xFF04 <= address < 0xFF08:
+        timer_write(st, mem, address, value, t_cycle)
+        if address == 0xFF04:
+            apu_div_reset(bus.apu, t_cycle)  # the frame sequencer counts DIV's bit 4
+    elif address == 0xFF00:
+        joypad_update(st, mem, value, st[BUTTONS])
+    elif address == 0xFF01:
+        serial_finish(st, mem, t_cycle)
+        mem[address] = value
+    elif address == 0xFF02:
+        serial_write_sc(st, mem, bus.serial_out, value, t_cycle)
 
 
 jit_cache.flush_if_sources_changed(__name__)

@@ -22,10 +22,12 @@ Layout (index constants below; every slot is an int64, 8-bit registers hold 0-25
                         its M-cycle starts
     INSTRUCTIONS        instructions retired since power-on (interrupt dispatches not counted)
 
-Modes: HALTED waits for IE & IF != 0; STOPPED waits for the joypad (not emulated yet, so it
-never wakes); LOCKED is the hang after an illegal opcode (D3 DB DD E3 E4 EB EC ED F4 FC FD),
-which nothing but a reset ends. In every mode but RUNNING time still passes: `run` skips ahead
-to the next hardware event or its T-cycle limit.
+Modes: HALTED waits for IE & IF != 0; STOPPED waits for a joypad press (the host's, see
+synthic.gb.emulator); LOCKED is the hang after an illegal opcode (D3 DB DD E3 E4 EB EC ED F4 FC
+FD), which nothing but a reset ends. In every mode but RUNNING time still passes: `run` skips
+ahead to the next hardware event or its T-cycle limit. A HALT that nothing can end (no enabled
+interrupt that any device, or the host, could still raise: `di; halt` with IE = 0 is the
+classic) makes `run` return STATUS_HALTED_FOREVER at once, with the CPU still halted.
 """
 
 from __future__ import annotations
@@ -58,12 +60,14 @@ STATUS_OK = 0  # reached its T-cycle or instruction limit (the CPU may be halted
 STATUS_LOCKED = 1  # the CPU is locked up by an illegal opcode
 STATUS_STOPPED = 2  # the CPU is in STOP mode
 STATUS_BUS_EXIT = 3  # a bus hook asked to return early (e.g. a full recording buffer)
+STATUS_HALTED_FOREVER = 4  # halted with no enabled interrupt that anything could raise
 
 STATUS_NAMES = {
     STATUS_OK: "ok",
     STATUS_LOCKED: "locked",
     STATUS_STOPPED: "stopped",
     STATUS_BUS_EXIT: "bus exit",
+    STATUS_HALTED_FOREVER: "halted forever",
 }
 
 ILLEGAL_OPCODES = (0xD3, 0xDB, 0xDD, 0xE3, 0xE4, 0xEB, 0xEC, 0xED, 0xF4, 0xFC, 0xFD)

@@ -6,7 +6,9 @@ jitted functions ends with `flush_if_sources_changed(__name__)`: it hashes its o
 that of every module of the package it imports (found by reading the import statements), and
 when the hash differs from the one stamped for that module in its cache folder, flushes the
 module's cached functions (numba's `Cache.flush`, which empties the index); they recompile at
-first use. Other modules of the package (the cartridge header...) do not count.
+first use. Other modules of the package (the cartridge header...) do not count. The sound chip
+(synthic.apu), whose numba functions the bus calls, counts whole: a change to any of its files
+flushes the emulator modules that import it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import numba
 from numba.core.dispatcher import Dispatcher
 
 STAMP_SUFFIX = "sources.sha256"
+# Packages outside synthic.gb whose numba code ours calls (and numba links into ours): a change to
+# any of their files flushes the modules that import them.
+EXTERNAL_PACKAGES = ("synthic.apu",)
 
 
 def sibling_imports(path: Path, package: str) -> set[str]:
@@ -41,7 +46,8 @@ def sibling_imports(path: Path, package: str) -> set[str]:
 
 
 def source_files(path: Path, package: str) -> list[Path]:
-    """path and every module of its package it imports, directly or not."""
+    """path and every module of its package it imports, directly or not, plus every module of
+    the other numba packages it imports (EXTERNAL_PACKAGES, whole)."""
     seen: dict[str, Path] = {}
     todo = [path]
     while todo:
@@ -53,14 +59,33 @@ def source_files(path: Path, package: str) -> list[Path]:
             sibling = path.with_name(name + ".py")
             if sibling.is_file():
                 todo.append(sibling)
-    return [seen[name] for name in sorted(seen)]
+    files = [seen[name] for name in sorted(seen)]
+    root = path.parent.parent  # the folder holding the package's siblings (synthic/)
+    for external in EXTERNAL_PACKAGES:
+        short = external.rpartition(".")[2]
+        if any(imports_package(f, external) for f in files):
+            files += sorted((root / short).glob("*.py"))
+    return files
+
+
+def imports_package(path: Path, package: str) -> bool:
+    """Whether the source file at path imports `package` or one of its modules."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == package or node.module.startswith(package + "."):
+                return True
+        elif isinstance(node, ast.Import):
+            if any(a.name == package or a.name.startswith(package + ".") for a in node.names):
+                return True
+    return False
 
 
 def source_fingerprint(files: list[Path]) -> str:
     """SHA-256 of the files (names and contents) and numba's version."""
     digest = hashlib.sha256(numba.__version__.encode())
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        name = f"{path.parent.name}/{path.name}"
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

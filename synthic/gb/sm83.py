@@ -18,6 +18,7 @@ from synthic.gb.bus import (
     NEXT_EVENT_T,
     PAGE_SHIFT,
     enter_stop,
+    halt_can_wake,
     read_slow,
     service_events,
     write_slow,
@@ -33,6 +34,7 @@ from synthic.gb.cpu_state import (
     PC,
     RUNNING,
     SP,
+    STATUS_HALTED_FOREVER,
     STATUS_LOCKED,
     STATUS_OK,
     STATUS_STOPPED,
@@ -124,6 +126,9 @@ def run(cpu, bus, t_limit, max_instructions):
                 mode = RUNNING
                 t += 4  # leaving HALT takes one M-cycle (Pan Docs "Interrupts", HALT mode)
                 continue
+            if mode == HALTED and not halt_can_wake(bus):
+                status = STATUS_HALTED_FOREVER  # no enabled interrupt can ever be raised
+                break
             # Halted, stopped or locked: nothing changes before the next event, so skip to it
             # in whole M-cycles. A lock-up ignores interrupts; STOP waits for the joypad.
             target = min(state[NEXT_EVENT_T], t_limit)
@@ -139,17 +144,17 @@ def run(cpu, bus, t_limit, max_instructions):
                 halt_bug = 0
             t += 8
             sp = (sp - 1) & 0xFFFF
-            base = write_page[sp >> PAGE_SHIFT]
+            base = write_page[np.uint64(sp >> PAGE_SHIFT)]
             if base >= 0:
-                mem[base + sp] = pc >> 8
+                mem[np.uint64(base + sp)] = pc >> 8
             else:
                 write_slow(bus, sp, pc >> 8, t)
             t += 4
             pending = mem[IF_ADDRESS] & mem[IE_ADDRESS] & 0x1F
             sp = (sp - 1) & 0xFFFF
-            base = write_page[sp >> PAGE_SHIFT]
+            base = write_page[np.uint64(sp >> PAGE_SHIFT)]
             if base >= 0:
-                mem[base + sp] = pc & 0xFF
+                mem[np.uint64(base + sp)] = pc & 0xFF
             else:
                 write_slow(bus, sp, pc & 0xFF, t)
             t += 4
@@ -164,26 +169,26 @@ def run(cpu, bus, t_limit, max_instructions):
             t += 4
             continue
         # Stage 1: the opcode fetch.
-        base = read_page[pc >> PAGE_SHIFT]
-        op = mem[base + pc] if base >= 0 else read_slow(bus, pc, t)
+        base = read_page[np.uint64(pc >> PAGE_SHIFT)]
+        op = mem[np.uint64(base + pc)] if base >= 0 else read_slow(bus, pc, t)
         t += 4
         pc = (pc + 1 - halt_bug) & 0xFFFF  # the halt bug: this fetch leaves PC where it was
         halt_bug = 0
         # Stage 2: immediate operand bytes.
-        operand_bytes = OPERAND_BYTES[op]
+        operand_bytes = OPERAND_BYTES[np.uint64(op)]
         if operand_bytes != 0:
-            base = read_page[pc >> PAGE_SHIFT]
-            lo = mem[base + pc] if base >= 0 else read_slow(bus, pc, t)
+            base = read_page[np.uint64(pc >> PAGE_SHIFT)]
+            lo = mem[np.uint64(base + pc)] if base >= 0 else read_slow(bus, pc, t)
             pc = (pc + 1) & 0xFFFF
             t += 4
             if operand_bytes == 2:
-                base = read_page[pc >> PAGE_SHIFT]
-                hi = mem[base + pc] if base >= 0 else read_slow(bus, pc, t)
+                base = read_page[np.uint64(pc >> PAGE_SHIFT)]
+                hi = mem[np.uint64(base + pc)] if base >= 0 else read_slow(bus, pc, t)
                 pc = (pc + 1) & 0xFFFF
                 t += 4
                 nn = (hi << 8) | lo
         # Stage 3: the memory operand.
-        read_mode = READ_MODE[op]
+        read_mode = READ_MODE[np.uint64(op)]
         if read_mode != 0:
             if read_mode == 1:  # (HL)
                 addr = (h << 8) | l
@@ -202,13 +207,13 @@ def run(cpu, bus, t_limit, max_instructions):
             else:  # CB xx: (HL) when the operand field is 6
                 addr = (h << 8) | l if (lo & 7) == 6 else -1
             if addr >= 0:
-                base = read_page[addr >> PAGE_SHIFT]
-                v = mem[base + addr] if base >= 0 else read_slow(bus, addr, t)
+                base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                v = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t)
                 t += 4
                 if read_mode == 7:  # POP, RET: the high byte from SP+1
                     addr = (sp + 1) & 0xFFFF
-                    base = read_page[addr >> PAGE_SHIFT]
-                    v2 = mem[base + addr] if base >= 0 else read_slow(bus, addr, t)
+                    base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                    v2 = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t)
                     t += 4
                     sp = (sp + 2) & 0xFFFF
         # Stage 4: the opcode's own work.
@@ -894,11 +899,11 @@ def run(cpu, bus, t_limit, max_instructions):
         elif op == 0xC0:  # RET NZ
             t += 4
             if (f & 0x80) == 0:
-                base = read_page[sp >> PAGE_SHIFT]
-                v = mem[base + sp] if base >= 0 else read_slow(bus, sp, t)
+                base = read_page[np.uint64(sp >> PAGE_SHIFT)]
+                v = mem[np.uint64(base + sp)] if base >= 0 else read_slow(bus, sp, t)
                 addr = (sp + 1) & 0xFFFF
-                base = read_page[addr >> PAGE_SHIFT]
-                v2 = mem[base + addr] if base >= 0 else read_slow(bus, addr, t + 4)
+                base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                v2 = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t + 4)
                 sp = (sp + 2) & 0xFFFF
                 pc = (v2 << 8) | v
                 t += 12
@@ -950,11 +955,11 @@ def run(cpu, bus, t_limit, max_instructions):
         elif op == 0xC8:  # RET Z
             t += 4
             if (f & 0x80) != 0:
-                base = read_page[sp >> PAGE_SHIFT]
-                v = mem[base + sp] if base >= 0 else read_slow(bus, sp, t)
+                base = read_page[np.uint64(sp >> PAGE_SHIFT)]
+                v = mem[np.uint64(base + sp)] if base >= 0 else read_slow(bus, sp, t)
                 addr = (sp + 1) & 0xFFFF
-                base = read_page[addr >> PAGE_SHIFT]
-                v2 = mem[base + addr] if base >= 0 else read_slow(bus, addr, t + 4)
+                base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                v2 = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t + 4)
                 sp = (sp + 2) & 0xFFFF
                 pc = (v2 << 8) | v
                 t += 12
@@ -1067,11 +1072,11 @@ def run(cpu, bus, t_limit, max_instructions):
         elif op == 0xD0:  # RET NC
             t += 4
             if (f & 0x10) == 0:
-                base = read_page[sp >> PAGE_SHIFT]
-                v = mem[base + sp] if base >= 0 else read_slow(bus, sp, t)
+                base = read_page[np.uint64(sp >> PAGE_SHIFT)]
+                v = mem[np.uint64(base + sp)] if base >= 0 else read_slow(bus, sp, t)
                 addr = (sp + 1) & 0xFFFF
-                base = read_page[addr >> PAGE_SHIFT]
-                v2 = mem[base + addr] if base >= 0 else read_slow(bus, addr, t + 4)
+                base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                v2 = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t + 4)
                 sp = (sp + 2) & 0xFFFF
                 pc = (v2 << 8) | v
                 t += 12
@@ -1122,11 +1127,11 @@ def run(cpu, bus, t_limit, max_instructions):
         elif op == 0xD8:  # RET C
             t += 4
             if (f & 0x10) != 0:
-                base = read_page[sp >> PAGE_SHIFT]
-                v = mem[base + sp] if base >= 0 else read_slow(bus, sp, t)
+                base = read_page[np.uint64(sp >> PAGE_SHIFT)]
+                v = mem[np.uint64(base + sp)] if base >= 0 else read_slow(bus, sp, t)
                 addr = (sp + 1) & 0xFFFF
-                base = read_page[addr >> PAGE_SHIFT]
-                v2 = mem[base + addr] if base >= 0 else read_slow(bus, addr, t + 4)
+                base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                v2 = mem[np.uint64(base + addr)] if base >= 0 else read_slow(bus, addr, t + 4)
                 sp = (sp + 2) & 0xFFFF
                 pc = (v2 << 8) | v
                 t += 12
@@ -1304,16 +1309,16 @@ def run(cpu, bus, t_limit, max_instructions):
             pc = 0x38
         # Stage 5: the writes the opcode asked for, its last M-cycles.
         if writes != 0:
-            base = write_page[w_addr >> PAGE_SHIFT]
+            base = write_page[np.uint64(w_addr >> PAGE_SHIFT)]
             if base >= 0:
-                mem[base + w_addr] = w_data
+                mem[np.uint64(base + w_addr)] = w_data
             else:
                 write_slow(bus, w_addr, w_data, t)
             t += 4
             if writes == 2:
-                base = write_page[w2_addr >> PAGE_SHIFT]
+                base = write_page[np.uint64(w2_addr >> PAGE_SHIFT)]
                 if base >= 0:
-                    mem[base + w2_addr] = w2_data
+                    mem[np.uint64(base + w2_addr)] = w2_data
                 else:
                     write_slow(bus, w2_addr, w2_data, t)
                 t += 4
