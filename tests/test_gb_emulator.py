@@ -317,3 +317,13 @@ def test_bench_emulator_runs(capsys):
     out = capsys.readouterr().out
     assert "start-up with a warm cache" in out
     assert "bench_cpu.gb" in out and "bench_halt.gb" in out
+
+
+def test_the_numba_cache_guard_covers_the_sound_chip():
+    """sm83.run links the APU's functions in: a change to synthic/apu must flush it too."""
+    from synthic.gb import gen_sm83, jit_cache
+
+    files = jit_cache.source_files(gen_sm83.OUTPUT, "synthic.gb")
+    names = {f"{p.parent.name}/{p.name}" for p in files}
+    assert {"gb/sm83.py", "gb/bus.py", "gb/timer.py", "gb/ppu.py", "apu/apu.py"} <= names
+    assert "gb/header.py" not in names
