@@ -58,14 +58,17 @@ def kind_of(filename: str) -> str | None:
     return None
 
 
-def safe_name(relative: str) -> str:
-    stem = relative
-    low = stem.lower()
+def strip_extension(name: str) -> str:
+    """`name` without its input extension (".events.txt" counts as one) or ".zip"."""
+    low = name.lower()
     for ext in _BY_LENGTH + [".zip"]:
         if low.endswith(ext):
-            stem = stem[: -len(ext)]
-            break
-    name = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
+            return name[: -len(ext)]
+    return name
+
+
+def safe_name(relative: str) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", strip_extension(relative).lower()).strip("_")
     return name or "input"
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from synthic import events
-from synthic.collection import kind_of
+from synthic.collection import kind_of, strip_extension
 from synthic.errors import SynthicError
 
 
@@ -58,14 +58,6 @@ def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool, 
     return line
 
 
-def _stem(name: str) -> str:
-    """The name without its recording extension (".events.txt" counts as one)."""
-    for ext in (".events.txt", ".events", ".vgm", ".vgz"):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return name
-
-
 def run(args) -> int:
     src = Path(args.input)
     options = (args.rate, args.seconds, args.solo, tuple(args.mute), args.check, args.drop_flagged)
@@ -75,7 +67,7 @@ def run(args) -> int:
     ext = Path(args.output).suffix.lower() if Path(args.output).suffix else ".wav"
     outdir = Path(args.output) if not Path(args.output).suffix else Path(args.output).parent
     jobs = [
-        (str(p), str(outdir / p.relative_to(src).parent / (_stem(p.name) + ext)))
+        (str(p), str(outdir / p.relative_to(src).parent / (strip_extension(p.name) + ext)))
         for p in sorted(src.rglob("*"))
         if p.is_file() and kind_of(p.name) in ("vgm", "events")
     ]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from synthic.collection import Input, Skipped
 from synthic.events import native
+from synthic.events.registers import CLOCK_HZ
 
 COLUMNS = ["input", "name", "kind", "outcome", "recordings", "seconds", "writes", "reason"]
 
@@ -43,7 +44,7 @@ def summarise(
             stops = []
             for f in files:
                 meta, n, length = native.read_meta(f)
-                seconds += length / 4_194_304
+                seconds += length / CLOCK_HZ
                 writes += n
                 if meta.get("stopped"):
                     stops.append(meta["stopped"])
