@@ -1,7 +1,7 @@
 """A few public-domain tunes played by a tiny register-level driver, written in Python.
 
-This is the embedded default until the jukebox ROMs exist: the workflow runs on it with no
-files from the user. Each tune becomes a recording shaped like a game's music: a driver that
+A quick input for checks (`roms: demo` in config.yaml; the default collection is the jukebox
+ROMs of synthic/jukebox). Each tune becomes a recording shaped like a game's music: a driver that
 wakes once per frame (70,224 T-cycles) and writes a burst of registers a few cycles apart,
 on all four channels (two pulses, the wave channel as bass, noise percussion).
 """

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the tests need: the package with its development extras and, where this runs as
 # root with apt-get (Debian/Ubuntu, CI), the programs the tests compare against: sdcc (the
-# assembler that builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players).
-# Without them, the tests that need them are skipped with the reason.
+# assembler that builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players);
+# and, wherever apt-get works, the libretro-gambatte core (below). Without them, the tests that
+# need them are skipped with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,30 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
     echo "tests/install.sh: not root or no apt-get: sdcc, gbsplay and libgme0 are not installed;" \
         "the tests that need them will be skipped" >&2
+fi
+
+# The Gambatte libretro core (an accurate DMG emulator with zombie mode, the reference of
+# tests/test_apu_libretro.py), without the RetroArch that its package depends on: download the
+# package alone and unpack it into the cache folder that synthic.reference.libretro searches.
+core_dir="${SYNTHIC_LIBRETRO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/synthic/libretro}"
+if [ -n "$(find "$core_dir" -name gambatte_libretro.so 2>/dev/null)" ]; then
+    :
+elif command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
+    echo "tests/install.sh: apt-get download libretro-gambatte, unpacked into $core_dir"
+    deb_dir="$(mktemp -d)"
+    fetch() {
+        (cd "$deb_dir" && apt-get download -qq -o APT::Sandbox::User=root libretro-gambatte)
+    }
+    if { fetch || { [ "$(id -u)" = 0 ] && apt-get update -qq && fetch; }; } &&
+        mkdir -p "$core_dir" && dpkg -x "$deb_dir"/libretro-gambatte_*.deb "$core_dir"; then
+        :
+    else
+        echo "tests/install.sh: could not fetch libretro-gambatte; its tests will be skipped" >&2
+    fi
+    rm -rf "$deb_dir"
+else
+    echo "tests/install.sh: no apt-get: libretro-gambatte is not installed; its tests will be" \
+        "skipped" >&2
 fi
 
 python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -262,3 +262,36 @@ def test_typical_music_does_not_clip():
     report = clipping(x)
     assert 0.05 < report.peak < 1.0  # the stream's zombie writes keep the pulses loud
     assert not report.clipped
+
+
+def test_box_filtered_noise_returns_to_its_level():
+    # Without the high-pass, the output is the running sum of every step the renderer added:
+    # after power-off (all DACs off) it must come back to 0. Noise changing period every few
+    # milliseconds, box-filtered and band-limited in turn, with catch-ups landing on its clocks,
+    # once drifted here by a dropped or doubled step at the end of a box-filtered run.
+    from synthic.apu.bench import dense_stream
+
+    t, a, v = dense_stream(10.0)
+    end = 10 * CLOCK
+    keep = t < end - 100_000
+    t = np.append(t[keep], end - 50_000)
+    a = np.append(a[keep], 0xFF26)
+    v = np.append(v[keep], 0x00)
+    x = render(t, a, v, end, solo=4, hpf=False)
+    assert np.abs(x).max() > 0.1  # the noise played
+    assert np.abs(x[-100:]).max() < 1e-3
+
+
+def test_noise_run_lengths_match_the_lfsr():
+    from synthic.apu.noise import make_noise_tables
+
+    tables = {name: table for name, (_, table) in make_noise_tables().items()}
+    for width in ("n7", "n15"):
+        bits = tables[f"{width}_bit"]
+        run = tables[f"{width}_run"]
+        assert len(run) == len(bits)
+        for k in list(range(40)) + list(range(len(bits) - 40, len(bits))):
+            d = 1
+            while bits[(k + d) % len(bits)] == bits[k]:
+                d += 1
+            assert run[k] == d, (width, k)

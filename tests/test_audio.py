@@ -57,3 +57,4 @@ def test_bench_render_prints_figures(cli):
     status, out, _ = cli("bench", "render", "--seconds", "2", "--repeat", "1")
     assert status == 0
     assert "x real time" in out and "synthic APU" in out
+    assert "per CPU second" in out

@@ -5,19 +5,49 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from synthic.asm import assemble, sdcc_available
 from synthic.errors import FormatError
+from synthic.events.registers import CLOCK_HZ
 from synthic.gb.gbs import IDLE_LOOP, parse_gbs, player_image, read_gbs
 from synthic.gb.header import parse_header
 
 NIGHTMODE = Path("/usr/share/doc/gbsplay/examples/nightmode.gbs")
+GBS_SOURCES = Path(__file__).parent / "gbs"
+TICKER = GBS_SOURCES / "ticker.s"  # init sets CH1 up; play writes NR13 = ++counter
+
+needs_sdcc = pytest.mark.skipif(not sdcc_available(), reason="sdcc (sdasgb, sdldgb) not installed")
 
 
 def make_gbs(code=b"\xc9" * 64, count=3, first=1, load=0x400, init=0x400, play=0x401, tac=0):
     head = b"GBS" + bytes((1, count, first)) + struct.pack("<HHHH", load, init, play, 0xFFFE)
     head += bytes((0, tac)) + b"Title".ljust(32, b"\0") + b"Author".ljust(32, b"\0")
     return head + b"(c) nobody".ljust(32, b"\0") + code
+
+
+def gbs_from_source(
+    source: Path = TICKER,
+    *,
+    songs: int = 1,
+    tma: int = 0,
+    tac: int = 0,
+    title: str = "Ticker",
+    author: str = "synthic tests",
+    defines: dict[str, int] | None = None,
+) -> bytes:
+    """A GBS file of our own: `source` (code at 0x0400, labels init:: and play::) assembled by
+    synthic.asm, behind a GBS 1 header."""
+    mem, symbols, _ = assemble(source, defines={"EI_IN_INIT": 0, **(defines or {})})
+    load = 0x0400
+    code = bytes(mem.get(a, 0) for a in range(load, max(mem) + 1))
+    head = b"GBS" + bytes((1, songs, 1))
+    head += struct.pack("<HHHH", load, symbols["init"], symbols["play"], 0xFFFE)
+    head += bytes((tma, tac))
+    for text in (title, author, "public domain"):
+        head += text.encode("ascii").ljust(32, b"\0")
+    return head + code
 
 
 def test_parses_fields():
@@ -59,7 +89,13 @@ def test_player_image_layout():
     assert len(image) == 0x8000  # 0x400 + 0x5000 bytes: two banks
     assert image[0x08:0x0B] == bytes((0xC3, 0x08, 0x04))  # RST 08 -> load + 8
     assert image[0x40:0x44] == bytes((0xCD, 0x01, 0x04, 0xD9))  # VBlank: call play ; reti
-    assert image[0x10C:0x10E] == bytes((0x3E, 2))  # ld a, song
+    entry = image[0x100:IDLE_LOOP]
+    assert entry[:4] == bytes((0xF3, 0x31, 0xFE, 0xFF))  # di ; ld sp, FFFE
+    # TMA, then TIMA = TMA (the first timer period is a full 256 - TMA ticks), then TAC
+    assert entry[4:14] == bytes((0x3E, 0x00, 0xE0, 0x06, 0xE0, 0x05, 0x3E, 0x00, 0xE0, 0x07))
+    assert entry[14:19] == bytes((0x3E, 2, 0xCD, 0x00, 0x04))  # ld a, song ; call init
+    # IF = 0 before IE: an init that leaves IME set must not take a stale request at once
+    assert entry[19:28] == bytes((0xAF, 0xE0, 0x0F, 0x3E, 0x01, 0xE0, 0xFF, 0xFB, 0xC3))
     assert image[IDLE_LOOP : IDLE_LOOP + 3] == bytes((0x76, 0x18, 0xFD))
     h = parse_header(image)
     assert h.header_checksum_ok and h.rom_banks == 2
@@ -73,3 +109,75 @@ def test_reads_gbsplays_example():
     g = read_gbs(NIGHTMODE)
     assert g.title == "Nightmode" and g.author == "Laxity" and g.song_count == 1
     assert parse_header(player_image(g, 0)).title == "Nightmode"
+
+
+@needs_sdcc
+@pytest.mark.parametrize(
+    "tac, tma",
+    [
+        (0x04, 0xBB),  # 4096 Hz / 69 = 59.36 Hz
+        (0x06, 0x80),  # 65536 Hz / 128 = 512 Hz
+        (0x05, 0x00),  # 262144 Hz / 256 = 1024 Hz
+    ],
+)
+def test_timer_driven_gbs_calls_play_at_the_timer_rate(tac, tma):
+    """Play runs at TAC clock / (256 - TMA), from the first call on: the player loads TIMA
+    with TMA, so the first overflow takes 256 - TMA ticks like every later one."""
+    from synthic.gb import Emulator
+
+    data = gbs_from_source(tma=tma, tac=tac)
+    gbs = parse_gbs(data)
+    assert gbs.timer_driven
+    emu = Emulator.from_gbs(data, 0)
+    emu.run(seconds=1)
+    rec = emu.recording()
+    calls = rec.t_cycles[rec.address == 0xFF13][1:]  # init's NR13 = 0 first
+    assert rec.value[rec.address == 0xFF13][1:4].tolist() == [1, 2, 3]
+    tick_t = CLOCK_HZ // (4096, 262144, 65536, 16384)[tac & 3]
+    period_t = (256 - tma) * tick_t
+    assert set(np.diff(calls).tolist()) == {period_t}
+    assert abs(len(calls) - gbs.play_rate_hz) <= 1  # calls in the first second
+    # The first call: one period after the timer starts, give or take where the first tick falls
+    # (up to one tick) plus the stub's and play's own cycles (under 200 T-cycles).
+    assert period_t <= calls[0] < period_t + tick_t + 200, (calls[0], period_t)
+    assert emu.lockup is None
+
+
+@needs_sdcc
+def test_vblank_driven_gbs_play_starts_at_the_first_vblank():
+    """An init that enables interrupts itself (as nightmode's does) must not get play early:
+    the stub clears IF (VBlank is pending at power-on) before it sets IE."""
+    from synthic.gb import Emulator
+    from synthic.gb.ppu import FRAME_T, LINE_T, POST_BOOT_DOT, VBLANK_LINE
+
+    data = gbs_from_source(defines={"EI_IN_INIT": 1})
+    emu = Emulator.from_gbs(data, 0)
+    emu.run(frames=10)
+    rec = emu.recording()
+    calls = rec.t_cycles[rec.address == 0xFF13][1:]
+    first_vblank = (LINE_T - POST_BOOT_DOT) + VBLANK_LINE * LINE_T
+    assert first_vblank <= calls[0] < first_vblank + 200, calls[0]
+    assert set(np.diff(calls).tolist()) == {FRAME_T}
+
+
+@needs_sdcc
+def test_record_command_writes_one_recording_per_song(cli, tmp_path):
+    """`synthic record tune.gbs` plays every song: NAME.songNN.events, with the GBS's title,
+    author and the song number (from 1) in each one's metadata."""
+    from synthic import events
+
+    path = tmp_path / "tune.gbs"
+    path.write_bytes(gbs_from_source(songs=2, tma=0xBB, tac=0x04, title="Tick", author="Tock"))
+    status, out, err = cli("record", path, "-o", tmp_path / "out", "--seconds", "2")
+    assert status == 0, err
+    assert "recorded 2 file(s)" in out
+    for song in (1, 2):
+        rec = events.read(tmp_path / "out" / f"tune.song{song:02d}.events")
+        assert (rec.meta["title"], rec.meta["author"], rec.meta["song"]) == ("Tick", "Tock", song)
+        assert rec.meta["source"] == "tune.gbs" and rec.length_cycles == 2 * CLOCK_HZ
+        assert rec.value[rec.address == 0xFF11].tolist() == [(song - 1) << 6]  # its song number
+        assert len(rec.t_cycles[rec.address == 0xFF13]) == 1 + 118  # init, 2 s of 59.36 Hz calls
+    bad = tmp_path / "bad.gbs"
+    bad.write_bytes(path.read_bytes()[:0x50])
+    status, _, err = cli("record", bad, "-o", tmp_path / "out")
+    assert status != 0 and "bad.gbs" in err and "truncated header" in err

@@ -283,6 +283,10 @@ def test_corpus_selection_is_deterministic_and_interleaved(music21):
     assert first == again != other
     assert [k.split("/")[0] for k in first] == ["bach", "oneills1850"] * 3
     assert all("#" in k for k in first[1::2])  # O'Neill's files hold many tunes each
+    # shares of a selection: positions a..b-1 of each source, still interleaved
+    whole = [p.key for p in itertools.islice(sources.select(["bach", "oneills1850"], 5), 8)]
+    share = [p.key for p in sources.select(["bach", "oneills1850"], 5, slice(2, 4))]
+    assert share == whole[4:8]
     with pytest.raises(Exception, match="unknown source"):
         sources.pieces("no_such_collection")
 

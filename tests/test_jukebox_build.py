@@ -462,11 +462,47 @@ def test_jukebox_command_builds_roms_from_midi_files(tmp_path, capsys):
     )
     args.run(args)
     assert (again / "jukebox_01.gb").read_bytes() == image
-    with pytest.raises(SynthicError, match="only 3 of 4 songs"):
+    # ROM 2 draws from pieces 3-4 of the folder, which holds 3
+    with pytest.raises(SynthicError, match="jukebox_02: only 1 of 2 songs .* pieces 3-4 of"):
         args = parser.parse_args(
             ["jukebox", "-o", str(again), "--roms", "2", "--songs", "2", "--sources", str(folder)]
         )
         args.run(args)
+
+
+def test_each_rom_builds_alone_from_its_own_share(tmp_path, cli):
+    """`--rom I` writes ROM I of the collection byte for byte; ROM I does not depend on
+    --roms; ROMs share no song."""
+    folder = _midi_folder(tmp_path, count=6)
+    common = ["--songs", "2", "--sources", folder]
+    status, out, err = cli("jukebox", "-o", tmp_path / "all3", "--roms", "3", *common)
+    assert status == 0, err
+    assert cli("jukebox", "-o", tmp_path / "all2", "--roms", "2", *common)[0] == 0
+    status, out, err = cli("jukebox", "-o", tmp_path / "one", "--rom", "2", *common)
+    assert status == 0, err
+    assert f"wrote {tmp_path / 'one/jukebox_02.gb'}" in out
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == [
+        "jukebox_02.gb",
+        "jukebox_02.tsv",
+    ]
+    one = (tmp_path / "one/jukebox_02.gb").read_bytes()
+    assert one == (tmp_path / "all3/jukebox_02.gb").read_bytes()
+    for name in ("jukebox_01.gb", "jukebox_02.gb"):
+        assert (tmp_path / "all2" / name).read_bytes() == (tmp_path / "all3" / name).read_bytes()
+    titles = [
+        t["title"]
+        for k in (1, 2, 3)
+        for t in build.song_titles((tmp_path / f"all3/jukebox_0{k}.gb").read_bytes())
+    ]
+    assert sorted(titles) == [f"Tune {k}" for k in range(6)]
+    rows = (tmp_path / "one/jukebox_02.tsv").read_text().splitlines()
+    assert len(rows) == 3 and all(r.startswith("jukebox_02.gb\t") for r in rows[1:])
+    # a ROM past the sources, and conflicting or bad options, are one-line errors
+    status, out, err = cli("jukebox", "-o", tmp_path / "x", "--rom", "4", *common)
+    assert status != 0 and "jukebox_04: only 0 of 2 songs" in err
+    assert cli("jukebox", "-o", tmp_path / "x", "--rom", "1", "--roms", "2", *common)[0] != 0
+    status, out, err = cli("jukebox", "-o", tmp_path / "x", "--rom", "0", *common)
+    assert status != 0 and "numbered from 1" in err
 
 
 def test_statistics_count_seconds_and_writes(rom):

@@ -12,9 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile
+import yaml
 
 from synthic import demo, events
+from synthic.events import native
+from synthic.events.registers import CLOCK_HZ
 from tests.conftest import ROOT
+from tests.test_gbs import gbs_from_source
 
 
 def tracked_files() -> list[str]:
@@ -69,10 +74,23 @@ def test_snakemake_lint_is_clean(checkout):
     assert "Congratulations" in out.stdout + out.stderr
 
 
-def test_dry_run_on_a_clean_checkout(checkout):
+def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
+    """The default plans the jukebox collection, one job per ROM, then records, renders and
+    collects it; roms=demo plans the demo tunes instead; a bad jukebox setting is named."""
+    roms = yaml.safe_load((checkout / "config.yaml").read_text())["jukebox"]["roms"]
     out = snakemake(checkout, "-n", "--cores", "2")
     assert out.returncode == 0, out.stderr
-    assert "record" in out.stdout and "demo" in out.stdout
+    planned = {r: jobs_run(out, r) for r in ("jukebox", "record", "render", "collect_wav", "demo")}
+    assert planned == {"jukebox": roms, "record": roms, "render": roms, "collect_wav": 1, "demo": 0}
+    assert f"results/jukebox/jukebox_{roms:02d}.gb" in out.stdout
+    demo_run = snakemake(checkout, "-n", "--cores", "2", "--config", "roms=demo")
+    assert demo_run.returncode == 0, demo_run.stderr
+    assert jobs_run(demo_run, "demo") == 3 and jobs_run(demo_run, "jukebox") == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("jukebox:\n  songs: 300\n")
+    out = snakemake(checkout, "-n", "--configfile", bad)
+    assert out.returncode != 0
+    assert "key jukebox.songs: 300 is greater than the maximum of 255" in out.stderr + out.stdout
 
 
 @pytest.mark.parametrize(
@@ -98,21 +116,69 @@ def jobs_run(out: subprocess.CompletedProcess, rule: str) -> int:
     return 0
 
 
-def test_demo_workflow_runs_and_only_rebuilds_what_is_stale(checkout):
-    out = snakemake(checkout, "--cores", "2", "results/wav/")
+SMALL_JUKEBOX = "jukebox:\n  roms: 2\n  songs: 2\nrecord:\n  seconds: 30\n"
+
+
+def test_default_workflow_runs_and_only_rebuilds_what_is_stale(checkout, tmp_path):
+    """The default run on a small jukebox collection: ROMs built, recorded with button presses,
+    rendered with music on all four channels; a rerun does nothing, one more ROM adds only its
+    own jobs. (The full default collection: test_default_workflow_on_the_full_collection.)"""
+    from synthic import audio
+    from synthic.jukebox import build
+
+    settings = tmp_path / "small.yaml"
+    settings.write_text(SMALL_JUKEBOX)
+    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
     assert out.returncode == 0, out.stderr[-3000:]
+    names = ["jukebox_01", "jukebox_02"]
+    for name in names:
+        image = (checkout / f"results/jukebox/{name}.gb").read_bytes()
+        assert len(build.read_directory(image)) == 2
+        assert (checkout / f"results/jukebox/{name}.tsv").exists()
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
-    assert len(table) == 3 and (table["outcome"] == "recorded").all()
-    assert (table["writes"] > 300).all()
-    for name in table["name"]:
-        assert (checkout / f"results/recordings/{name}/{name}.events").exists()
-    for name in ("record", "demo", "render"):
-        assert any((checkout / "logs" / name).iterdir())
-    assert len(list((checkout / "benchmarks/record").glob("*.tsv"))) == 3
+    assert list(table["name"]) == names and (table["outcome"] == "recorded").all()
+    assert (table["seconds"] == 30.0).all() and (table["writes"] > 1000).all()
+    for rule in ("jukebox", "record", "render"):
+        assert len(list((checkout / "logs" / rule).glob("jukebox_0*.log"))) == 2
+        assert len(list((checkout / "benchmarks" / rule).glob("jukebox_0*.tsv"))) == 2
     wavs = sorted(p.name for p in (checkout / "results/wav").glob("*.wav"))
-    assert wavs == ["frere_jacques.wav", "ode_to_joy.wav", "twinkle.wav"]
-    again = snakemake(checkout, "--cores", "2", "results/wav/")
+    assert wavs == ["jukebox_01.wav", "jukebox_02.wav"]
+    for name in names:
+        samples, rate = soundfile.read(checkout / f"results/wav/{name}.wav")
+        assert len(samples) == pytest.approx(30 * rate, abs=rate // 10)
+        rec = events.read(checkout / f"results/recordings/{name}/{name}.events")
+        assert rec.meta.get("markers"), "no button presses while recording"
+        for channel in (1, 2, 3, 4):  # music on every channel, each heard alone
+            solo = audio.render_recording(rec, solo=channel)
+            assert audio.quality(solo, 44_100).rms_dbfs > -45, f"{name}: CH{channel}"
+    again = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+    # One more ROM: the others are not rebuilt (ROM i does not depend on jukebox.roms).
+    settings.write_text(SMALL_JUKEBOX.replace("roms: 2", "roms: 3"))
+    more = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    assert more.returncode == 0, more.stderr[-3000:]
+    ran = {r: jobs_run(more, r) for r in ("jukebox", "record", "render", "collect_wav")}
+    assert ran == {"jukebox": 1, "record": 1, "render": 1, "collect_wav": 1}, more.stdout
+    assert len(list((checkout / "results/wav").glob("*.wav"))) == 3
+
+
+@pytest.mark.slow
+def test_default_workflow_on_the_full_collection(tmp_path):
+    """The README's main command on a fresh copy of the checkout, with the default config."""
+    for rel in tracked_files():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    roms, songs = config["jukebox"]["roms"], config["jukebox"]["songs"]
+    out = snakemake(tmp_path, "--cores", "2", "results/wav/")
+    assert out.returncode == 0, out.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "results/recordings.tsv", sep="\t")
+    assert len(table) == roms and (table["outcome"] == "recorded").all()
+    for k in range(1, roms + 1):
+        songs_table = pd.read_csv(tmp_path / f"results/jukebox/jukebox_{k:02d}.tsv", sep="\t")
+        assert len(songs_table) == songs
+    assert len(list((tmp_path / "results/wav").glob("*.wav"))) == roms
 
 
 def broken_and_good_collection(folder: Path, vectors: Path) -> None:
@@ -129,6 +195,8 @@ def broken_and_good_collection(folder: Path, vectors: Path) -> None:
     (folder / "colour.gb").write_bytes(bytes(cgb))
     (folder / "colour_only.gbc").write_bytes(bytes(cgb))
     (folder / "music.gb").write_bytes(rom)
+    # A GBS of our own with three songs (tests/gbs/ticker.s, assembled by synthic.asm).
+    (folder / "tune.gbs").write_bytes(gbs_from_source(songs=3, title="Ticker", author="Tester"))
 
 
 def outcomes(checkout: Path, folder: Path) -> dict[str, tuple[str, str]]:
@@ -140,6 +208,22 @@ def outcomes(checkout: Path, folder: Path) -> dict[str, tuple[str, str]]:
         key = os.path.relpath(path, folder) + (f"::{member}" if member else "")
         result[key] = (row.outcome, row.reason)
     return result
+
+
+def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path):
+    """`snakemake --cores N results/wav/ --config roms=PATH` (the README's form): the folder
+    comes as a string and its inputs are planned, one record and one render job each."""
+    folder = tmp_path / "my collection"
+    folder.mkdir()
+    shutil.copy(vectors / "vgm/spooky_birthday.vgm", folder / "a.vgm")
+    shutil.copy(ROOT / "tests/roms/music.gb", folder / "b.gb")
+    out = snakemake(checkout, "-n", "--cores", "2", "results/wav/", "--config", f"roms={folder}")
+    assert out.returncode == 0, out.stderr
+    planned = {r: jobs_run(out, r) for r in ("jukebox", "record", "render", "collect_wav")}
+    assert planned == {"jukebox": 0, "record": 2, "render": 2, "collect_wav": 1}
+    assert "results/recordings/a" in out.stdout and "results/recordings/b" in out.stdout
+    readme = (ROOT / "README.md").read_text()
+    assert "snakemake --cores 16 results/wav/ --config roms=" in readme
 
 
 def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, vectors, tmp_path):
@@ -156,14 +240,22 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
     assert outcome["random.gb"][0] == "failed" and "cartridge type" in outcome["random.gb"][1]
     assert outcome["truncated.gb"][0] == "failed" and "truncated" in outcome["truncated.gb"][1]
     assert outcome["colour.gb"][0] == "failed" and "Color-only" in outcome["colour.gb"][1]
-    emulator = hasattr(__import__("synthic.gb", fromlist=["x"]), "Emulator")
-    assert outcome["music.gb"][0] == ("recorded" if emulator else "failed")
+    assert outcome["music.gb"][0] == "recorded"
+    assert outcome["tune.gbs"][0] == "recorded"
+    # The GBS file: one recording per song, each with the title, author and its song number.
+    songs = sorted((checkout / "results/recordings/tune").glob("*.events"))
+    assert [f.name for f in songs] == [f"tune.song{k:02d}.events" for k in (1, 2, 3)]
+    for k, f in enumerate(songs, 1):
+        meta, writes, length = native.read_meta(f)
+        assert (meta["title"], meta["author"], meta["song"]) == ("Ticker", "Tester", k)
+        assert meta["source"] == "tune.gbs" and length == 20 * CLOCK_HZ
+        assert writes > 20 * 59  # init's writes, then one per play call (VBlank: 59.7 Hz)
+        rec = events.read(f)
+        assert rec.value[rec.address == 0xFF11][0] == (k - 1) << 6  # init got its song number
     # Only the broken inputs failed, and Snakemake says so.
     assert out.returncode != 0
     failed = {k for k, (o, _) in outcome.items() if o == "failed"}
-    assert failed == {"random.gb", "truncated.gb", "colour.gb"} | (
-        set() if emulator else {"music.gb"}
-    )
+    assert failed == {"random.gb", "truncated.gb", "colour.gb"}
 
     # Adding a file records that file only.
     events.write(demo.render("twinkle"), folder / "sub/added.vgz")

@@ -169,7 +169,7 @@ def apu_new(
         kernel=_kernel(kernel_width),
         delta_l=np.zeros(DELTA_ROWS, np.float32),
         delta_r=np.zeros(DELTA_ROWS, np.float32),
-        out=np.zeros((out_capacity, 2), np.float32),
+        out=np.empty((out_capacity, 2), np.float32),  # (rows are written before they count)
     )
     apu_settle(st)
     return st

@@ -10,7 +10,9 @@ state locks up), 127 of the low 7 bits in 7-bit mode (those bits evolve on their
 clocks bits 7-14 are copies of recent feedback bits, so the whole register is a function of the
 position in the cycle, `n7_full`). Tables of the cycle, each state's position and prefix sums of
 the output bits let the synthesiser jump n clocks or average the output over an output sample in
-O(1), so a fast noise costs per output sample, not per clock.
+O(1), so a fast noise costs per output sample, not per clock. A slower noise is band-limited
+step by step; the run-length tables (clocks until the output bit next changes) let that loop
+visit only the clocks that change the output.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from synthic.apu.state import (
     TAB_N7_CUM,
     TAB_N7_FULL,
     TAB_N7_IDX,
+    TAB_N7_RUN,
     TAB_N15_BIT,
     TAB_N15_CUM,
     TAB_N15_IDX,
+    TAB_N15_RUN,
     TAB_N15_STATE,
     VOLUME,
     prefix_sums,
@@ -99,7 +103,22 @@ def make_noise_tables() -> dict[str, np.ndarray]:
         "n15_bit": (TAB_N15_BIT, n15_bit),
         "n15_cum": (TAB_N15_CUM, prefix_sums(n15_bit)),
         "n15_idx": (TAB_N15_IDX, n15_idx),
+        "n7_run": (TAB_N7_RUN, run_lengths(n7_bit)),
+        "n15_run": (TAB_N15_RUN, run_lengths(n15_bit)),
     }
+
+
+def run_lengths(bits: np.ndarray) -> np.ndarray:
+    """For each position k of a cyclic bit sequence, the clocks until the bit differs from bit k."""
+    period = len(bits)
+    run = np.zeros(period, np.int32)
+    # Walk backwards over two turns: a position whose successor differs has run 1, else one
+    # more than its successor's.
+    for k in range(2 * period - 1, -1, -1):
+        j = k % period
+        nxt = (j + 1) % period
+        run[j] = 1 if bits[nxt] != bits[j] else run[nxt] + 1
+    return run
 
 
 @apu_jit
@@ -150,21 +169,35 @@ def noise_advance(st, t0, t1, box_below_t):
     if i[SYNTH] == 0 or vol == 0 or (k_l == 0.0 and k_r == 0.0):
         lfsr = lfsr_jump(st, lfsr, narrow, n)
     elif period >= box_below_t:
-        d = i[OUTPUT + NOISE]
-        kern, dl_buf, dr_buf = st.kernel, st.delta_l, st.delta_r
-        w, rate, origin = i[KERNEL_W], i[RATE_HZ], i[BUF_ORIGIN]
-        end = 0
-        t = nt
-        for _ in range(n):
-            lfsr = lfsr_step(lfsr, narrow)
-            nd = (lfsr & 1) * vol
-            if nd != d:
+        # Output bit changes only: the run-length table says how many clocks each one is away.
+        if narrow:
+            bit, run, length = TAB_N7_BIT, TAB_N7_RUN, PERIOD_7
+            k = tab[TAB_N7_IDX + (lfsr & 0x7F)]
+        else:
+            bit, run, length = TAB_N15_BIT, TAB_N15_RUN, PERIOD_15
+            k = tab[TAB_N15_IDX + lfsr]
+        if k >= 0:  # (else the LFSR is locked: a constant output)
+            d = i[OUTPUT + NOISE]
+            kern, dl_buf, dr_buf = st.kernel, st.delta_l, st.delta_r
+            w, rate, origin = i[KERNEL_W], i[RATE_HZ], i[BUF_ORIGIN]
+            end = 0
+            done = 0  # clocks taken
+            while True:
+                j = tab[run + k]
+                if done + j > n:
+                    break
+                done += j
+                k += j
+                if k >= length:
+                    k -= length
+                nd = tab[bit + k] * vol
                 dd = nd - d
+                t = nt + (done - 1) * period
                 end = add_step(kern, dl_buf, dr_buf, w, rate, origin, t, k_l * dd, k_r * dd)
                 d = nd
-            t += period
-        if end > i[BUF_HI]:
-            i[BUF_HI] = end
+            if end > i[BUF_HI]:
+                i[BUF_HI] = end
+        lfsr = lfsr_jump(st, lfsr, narrow, n)
     else:
         # (np.int64 everywhere: one compiled box_run for all channels, not one per constant)
         if narrow:

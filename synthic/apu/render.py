@@ -24,6 +24,11 @@ from synthic.apu.jit import apu_jit
 from synthic.apu.state import CLOCK_BITS, CLOCK_HZ, DEFAULT_GAIN, DEFAULT_RATE_HZ, OUT_N
 from synthic.errors import SynthicError
 
+# apu_write compiled once more, to be inlined into the renderer's loop: a call passes the
+# ApuState's seven arrays field by field (about fifty words); inlined, the dense bench stream
+# renders about 10 % faster (some 25 ns a write).
+_apu_write_inline = apu_jit(inline="always")(apu_write.py_func)
+
 
 @apu_jit
 def _render_writes(st, t_cycles, address, value, length_cycles):
@@ -31,7 +36,7 @@ def _render_writes(st, t_cycles, address, value, length_cycles):
         t = t_cycles[k]
         if t >= length_cycles:
             break
-        apu_write(st, t, np.int64(address[k]), np.int64(value[k]))
+        _apu_write_inline(st, t, np.int64(address[k]), np.int64(value[k]))
     apu_flush(st, length_cycles)
 
 

@@ -148,7 +148,9 @@ TAB_N15_STATE = TAB_N7_FULL + 127  # [32767] 15-bit LFSR state at each position 
 TAB_N15_BIT = TAB_N15_STATE + 32767  # [32767]
 TAB_N15_CUM = TAB_N15_BIT + 32767  # [32768]
 TAB_N15_IDX = TAB_N15_CUM + 32768  # [32768] position of each state (-1: 7FFF, locked)
-TAB_SIZE = TAB_N15_IDX + 32768
+TAB_N7_RUN = TAB_N15_IDX + 32768  # [127] clocks from each position until the output bit changes
+TAB_N15_RUN = TAB_N7_RUN + 127  # [32767]
+TAB_SIZE = TAB_N15_RUN + 32767
 
 ApuState = namedtuple("ApuState", ["i", "f", "tab", "kernel", "delta_l", "delta_r", "out"])
 

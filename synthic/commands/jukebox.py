@@ -1,4 +1,7 @@
-"""`synthic jukebox -o DIR`: build jukebox ROMs of public-domain music played by our driver."""
+"""`synthic jukebox -o DIR`: build jukebox ROMs of public-domain music played by our driver.
+
+`--rom I` builds ROM I alone, byte for byte the file the whole collection holds (each ROM draws
+from its own share of the sources): the workflow's jukebox rule runs one such job per ROM."""
 
 from __future__ import annotations
 
@@ -17,13 +20,20 @@ def add_parser(sub) -> None:
         description="Arrange public-domain scores for the Game Boy and write them as jukebox "
         "ROMs: Synthic's own sound driver with many songs in MBC5 banks. Right/Left switch "
         "songs, Start restarts one, A/B/Select play sound effects; a song that ends is "
-        "followed by the next. Also writes DIR/jukebox.tsv, the list of songs.\n\n"
+        "followed by the next. Writes DIR/jukebox_01.gb ... and DIR/jukebox.tsv, the list of "
+        "songs (with --rom I: ROM I and its songs alone, as DIR/jukebox_NN.gb and .tsv).\n\n"
         "sources: folders of the corpus inside the music21 package (bach, ryansMammoth, "
-        "oneills1850, essenFolksong, ...) or MIDI files or folders of them.",
+        "oneills1850, essenFolksong, ...) or MIDI files or folders of them. ROM I takes the "
+        "first SONGS pieces that arrange from positions (I-1)*SONGS to I*SONGS-1 of each "
+        "source's shuffled list, so it does not depend on --roms.",
         formatter_class=HelpFormatter,
     )
     p.add_argument("-o", "--output", required=True, help="folder to write the ROMs to")
-    p.add_argument("--roms", type=int, default=8, help="number of ROMs")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--roms", type=int, default=8, help="number of ROMs: 1 to ROMS")
+    which.add_argument(
+        "--rom", type=int, metavar="I", help="build ROM I (from 1) of the collection alone"
+    )
     p.add_argument("--songs", type=int, default=25, help="songs per ROM (1-255)")
     p.add_argument(
         "--sources",
@@ -48,17 +58,32 @@ def run(args) -> int:
     if not specs:
         raise SynthicError("--sources: name at least one source")
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    paths, skipped = collection.build_collection(
-        args.output,
-        roms=args.roms,
-        songs_per_rom=args.songs,
-        specs=specs,
-        seed=args.seed,
-        progress=progress,
-    )
+    if args.rom is not None:
+        if args.rom < 1:
+            raise SynthicError(f"--rom {args.rom}: ROMs are numbered from 1")
+        path, rows, skipped = collection.build_rom(
+            args.output,
+            args.rom,
+            songs_per_rom=args.songs,
+            specs=specs,
+            seed=args.seed,
+            progress=progress,
+        )
+        paths, table = [path], path.with_suffix(".tsv")
+        collection.write_table(table, rows)
+    else:
+        paths, skipped = collection.build_collection(
+            args.output,
+            roms=args.roms,
+            songs_per_rom=args.songs,
+            specs=specs,
+            seed=args.seed,
+            progress=progress,
+        )
+        table = paths[0].parent / "jukebox.tsv"
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB, {args.songs} songs)")
-    print(f"wrote {paths[0].parent / 'jukebox.tsv'}")
+    print(f"wrote {table}")
     if skipped:
         print(f"skipped {len(skipped)} pieces (unreadable, too short or too long)", file=sys.stderr)
     if args.stats:

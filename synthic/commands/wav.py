@@ -25,14 +25,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("input", metavar="IN", help="a recording in any supported format, or a folder")
     p.add_argument("-o", "--output", required=True, help="output .wav/.flac file, or a folder")
-    p.add_argument("--seconds", type=float, help="render only the first SECONDS")
-    p.add_argument(
-        "--rate", type=int, default=44100, choices=[44100, 48000], help="sample rate (Hz)"
-    )
-    ch = p.add_mutually_exclusive_group()
-    ch.add_argument("--solo", type=int, choices=[1, 2, 3, 4], help="play only this channel")
-    ch.add_argument("--mute", type=int, choices=[1, 2, 3, 4], action="append", default=[],
-                    help="silence this channel (repeatable)")  # fmt: skip
+    add_render_options(p, "render")
     p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel renders (folders)")
     p.add_argument("--check", action="store_true", help="report silent, short or clipped renders")
     p.add_argument(
@@ -43,11 +36,33 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool, drop: bool) -> str:
-    from synthic.audio import quality, render_recording, write_audio
+def add_render_options(p, verb: str) -> None:
+    """--seconds, --rate, --solo/--mute: shared with `synthic play` (verb: "render", "play")."""
+    p.add_argument(
+        "--seconds", type=float, help=f"{verb} only the first SECONDS (default: all of it)"
+    )
+    p.add_argument(
+        "--rate", type=int, default=44100, choices=[44100, 48000], help="sample rate (Hz)"
+    )
+    ch = p.add_mutually_exclusive_group()
+    ch.add_argument("--solo", type=int, choices=[1, 2, 3, 4], help="play only this channel")
+    ch.add_argument("--mute", type=int, choices=[1, 2, 3, 4], action="append", default=[],
+                    help="silence this channel (repeatable; default: none)")  # fmt: skip
+
+
+def render_file(src: str, rate: int, seconds=None, solo=None, mute=()):
+    """The float32 (n, 2) audio `synthic wav` writes for src (before 16-bit quantisation);
+    `synthic play` plays the same."""
+    from synthic.audio import render_recording
 
     rec = events.read(src)
-    audio = render_recording(rec, rate_hz=rate, seconds=seconds, solo=solo, mute=mute)
+    return render_recording(rec, rate_hz=rate, seconds=seconds, solo=solo, mute=mute)
+
+
+def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool, drop: bool) -> str:
+    from synthic.audio import quality, write_audio
+
+    audio = render_file(src, rate, seconds, solo, mute)
     q = quality(audio, rate) if check else None
     if q is not None and not q.ok and drop:
         return f"dropped {src}: {q.reason}"

@@ -11,8 +11,8 @@ the first 0x400 bytes, which the GBS leaves free:
     0x0000-0x0038  RST n -> jp load_address + n     (the spec's RST relocation)
     0x0040         VBlank:  call play ; reti
     0x0050         Timer:   call play ; reti
-    0x0100         entry:   di ; ld sp, SP ; TMA, TAC ; ld a, song ; call init ;
-                            IE = VBlank or Timer ; IF = 0 ; ei ; halt loop
+    0x0100         entry:   di ; ld sp, SP ; TMA, TIMA = TMA, TAC ; ld a, song ; call init ;
+                            IF = 0 ; IE = VBlank or Timer ; ei ; halt loop
 """
 
 from __future__ import annotations
@@ -139,11 +139,12 @@ def player_image(gbs: GbsFile, song: int) -> bytes:
             0xF3,  # di
             0x31, gbs.stack_pointer & 0xFF, gbs.stack_pointer >> 8,  # ld sp, SP
             0x3E, gbs.tma, 0xE0, 0x06,  # ld a, TMA ; ldh (TMA), a
+            0xE0, 0x05,  # ldh (TIMA), a: the first period is a full one, 256 - TMA ticks
             0x3E, gbs.tac & 0x07, 0xE0, 0x07,  # ld a, TAC ; ldh (TAC), a
             0x3E, song,  # ld a, song
             0xCD, gbs.init_address & 0xFF, gbs.init_address >> 8,  # call init
-            0x3E, ie, 0xE0, 0xFF,  # ld a, IE ; ldh (IE), a
-            0xAF, 0xE0, 0x0F,  # xor a ; ldh (IF), a
+            0xAF, 0xE0, 0x0F,  # xor a ; ldh (IF), a: drop requests raised before play runs
+            0x3E, ie, 0xE0, 0xFF,  # ld a, IE ; ldh (IE), a (init may have left IME set: IF first)
             0xFB,  # ei
             0xC3, IDLE_LOOP & 0xFF, IDLE_LOOP >> 8,  # jp idle
         )

@@ -2,8 +2,13 @@
 
 `arrange_songs(sources, count, seed)` walks `synthic.jukebox.sources.select` and arranges each
 piece, skipping (deterministically) those that cannot be read or arranged, that last under
-`min_seconds` or over `max_seconds`, or that do not fit in one bank. `build_collection` splits
-the songs into ROMs (in selection order) and writes them with a table of their songs.
+`min_seconds` or over `max_seconds`, or that do not fit in one bank.
+
+ROM i (from 1) of a collection of n songs per ROM draws its songs from its own share of the
+sources: positions (i - 1) * n to i * n - 1 of each source's shuffled list, interleaved, the
+first n that arrange. So ROMs share no piece, and ROM i is the same whatever the number of
+ROMs: `build_rom` builds one alone (the workflow runs one job per ROM, and adding ROMs leaves
+the others as they were), `build_collection` writes ROMs 1 to n with a table of their songs.
 `statistics` measures a ROM with the driver model (synthic.jukebox.model): seconds of music and
 register writes per channel.
 """
@@ -43,12 +48,13 @@ def arrange_songs(
     *,
     min_seconds: float = MIN_SECONDS,
     max_seconds: float = MAX_SECONDS,
+    share: slice | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Song], list[Skipped]]:
-    """`count` arranged songs from `specs` (see the module docstring)."""
+    """`count` arranged songs from `specs`, or from their `share` (see the module docstring)."""
     songs: list[Song] = []
     skipped: list[Skipped] = []
-    for piece in sources.select(specs, seed):
+    for piece in sources.select(specs, seed, share):
         if len(songs) >= count:
             break
         try:
@@ -72,8 +78,10 @@ def arrange_songs(
         if progress:
             progress(f"{len(songs):4d} {seconds:6.1f} s  {piece.key}  {song.title}")
     if len(songs) < count:
+        where = f"pieces {share.start + 1}-{share.stop} of each of " if share else ""
         raise SynthicError(
-            f"only {len(songs)} of {count} songs could be arranged from {', '.join(specs)}"
+            f"only {len(songs)} of {count} songs could be arranged from {where}"
+            f"{', '.join(specs)}; use fewer songs per ROM or more sources"
         )
     return songs, skipped
 
@@ -113,6 +121,62 @@ def statistics(image: bytes) -> RomStats:
     return stats
 
 
+def rom_name(index: int) -> str:
+    """The file stem of ROM `index` (from 1) of a collection: jukebox_01, jukebox_02, ..."""
+    return f"jukebox_{index:02d}"
+
+
+def build_rom(
+    out_dir: str | os.PathLike,
+    index: int,
+    *,
+    songs_per_rom: int = 25,
+    specs: Sequence[str] = sources.DEFAULT_SOURCES,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Path, list[dict[str, str]], list[Skipped]]:
+    """Write ROM `index` (from 1) of the collection to `out_dir`/jukebox_NN.gb, replacing the
+    file at once (never half written). Returns its path, a table row per song, the skipped."""
+    if index < 1 or not 1 <= songs_per_rom <= build.MAX_SONGS:
+        raise SynthicError(f"need a ROM number from 1 and 1-{build.MAX_SONGS} songs per ROM")
+    name = rom_name(index)
+    share = slice((index - 1) * songs_per_rom, index * songs_per_rom)
+    try:
+        songs, skipped = arrange_songs(specs, songs_per_rom, seed, share=share, progress=progress)
+    except SynthicError as e:
+        raise SynthicError(f"{name}: {e}") from None
+    image = build.build_jukebox(songs, title=f"SYNTHIC JB {index:02d}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.gb"
+    tmp = path.with_suffix(".gb.tmp")
+    tmp.write_bytes(image)
+    os.replace(tmp, path)
+    rows = [
+        {
+            "rom": path.name,
+            "song": str(i),
+            "title": song.title,
+            "author": song.author,
+            "source": song.source,
+            "seconds": f"{song.seconds():.2f}",
+            "style": song.tags.get("style", ""),
+        }
+        for i, song in enumerate(songs)
+    ]
+    return path, rows, skipped
+
+
+def write_table(path: str | os.PathLike, rows: Sequence[dict[str, str]]) -> None:
+    """A tab-separated table of songs (rows of `build_rom`), written at once."""
+    tmp = Path(f"{os.fspath(path)}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
 def build_collection(
     out_dir: str | os.PathLike,
     *,
@@ -122,37 +186,22 @@ def build_collection(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Path], list[Skipped]]:
-    """Write `roms` jukebox ROMs of `songs_per_rom` songs each to `out_dir` as
-    jukebox_01.gb ..., and `jukebox.tsv` listing every song. Returns the ROM paths."""
-    if roms < 1 or not 1 <= songs_per_rom <= build.MAX_SONGS:
-        raise SynthicError(f"need at least 1 ROM and 1-{build.MAX_SONGS} songs per ROM")
-    songs, skipped = arrange_songs(specs, roms * songs_per_rom, seed, progress=progress)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths, rows = [], []
-    for r in range(roms):
-        chunk = songs[r * songs_per_rom : (r + 1) * songs_per_rom]
-        image = build.build_jukebox(chunk, title=f"SYNTHIC JB {r + 1:02d}")
-        path = out / f"jukebox_{r + 1:02d}.gb"
-        tmp = path.with_suffix(".gb.tmp")
-        tmp.write_bytes(image)
-        os.replace(tmp, path)
+    """Write ROMs 1 to `roms` (`build_rom`) to `out_dir` and `jukebox.tsv` listing every
+    song. Returns the ROM paths and the pieces skipped."""
+    if roms < 1:
+        raise SynthicError("need at least 1 ROM")
+    paths, rows, skipped = [], [], []
+    for index in range(1, roms + 1):
+        path, more_rows, more_skipped = build_rom(
+            out_dir,
+            index,
+            songs_per_rom=songs_per_rom,
+            specs=specs,
+            seed=seed,
+            progress=progress,
+        )
         paths.append(path)
-        for i, song in enumerate(chunk):
-            rows.append(
-                {
-                    "rom": path.name,
-                    "song": i,
-                    "title": song.title,
-                    "author": song.author,
-                    "source": song.source,
-                    "seconds": f"{song.seconds():.2f}",
-                    "style": song.tags.get("style", ""),
-                }
-            )
-    table = out / "jukebox.tsv"
-    with open(table, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
-        writer.writeheader()
-        writer.writerows(rows)
+        rows += more_rows
+        skipped += more_skipped
+    write_table(Path(out_dir) / "jukebox.tsv", rows)
     return paths, skipped

@@ -11,8 +11,9 @@ A source is named by a string:
 
 `pieces(spec)` lists a source's pieces in a fixed order; `select(specs, seed)` interleaves the
 sources, each shuffled with its own seeded generator, so a selection is the same on every
-machine with the same music21 version. `load(piece)` reads one piece into a
-`synthic.jukebox.arrange.Score`.
+machine with the same music21 version; `select(..., share=slice(a, b))` takes positions a to
+b - 1 of each shuffled source only (a jukebox ROM's own share, see `collection`).
+`load(piece)` reads one piece into a `synthic.jukebox.arrange.Score`.
 """
 
 from __future__ import annotations
@@ -94,14 +95,15 @@ def _abc_numbers(path: Path) -> list[int]:
     return out
 
 
-def select(specs: Sequence[str], seed: int = 0) -> Iterator[Piece]:
+def select(specs: Sequence[str], seed: int = 0, share: slice | None = None) -> Iterator[Piece]:
     """All pieces of `specs`, each source shuffled by its own seeded generator, interleaved
-    one from each source in turn."""
+    one from each source in turn. `share` keeps only those positions of each shuffled source
+    (e.g. `slice(25, 50)`), so disjoint shares give disjoint pieces."""
     lists = []
     for spec in specs:
         items = pieces(spec)
         random.Random(f"{seed}:{spec}").shuffle(items)
-        lists.append(items)
+        lists.append(items[share] if share is not None else items)
     i = 0
     while any(i < len(items) for items in lists):
         for items in lists:

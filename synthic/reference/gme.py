@@ -1,4 +1,10 @@
-"""libgme (Game_Music_Emu, Debian package libgme0) through ctypes: a reference GB APU."""
+"""libgme (Game_Music_Emu, Debian package libgme0) through ctypes: a reference GB APU.
+
+Debian's libgme 0.6.3 carries blargg's Gb_Snd_Emu 0.1.5 for the Game Boy: no zombie mode (an NRx2
+write never changes a playing channel's volume, and one with volume nibble 0 turns the channel
+off even when it keeps the DAC on), envelopes that read NRx2 live and rise no higher than 14, and
+no DMG/CGB mode. tests/test_apu_reference.py probes and relies on exactly that.
+"""
 
 from __future__ import annotations
 

@@ -84,6 +84,7 @@ ROMS: list[RomSpec] = [
     _test("joypad", "SYN JOYPAD"),
     _test("apu_regs", "SYN APU REGS"),
     _test("music", "SYN MUSIC"),
+    _test("zombie", "SYN ZOMBIE"),
     _test(
         "mbc1",
         "SYN MBC1",

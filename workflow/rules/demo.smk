@@ -1,4 +1,5 @@
-# The embedded default: public-domain demo tunes, written as VGM files to be recorded.
+# roms: demo: three tiny public-domain demo tunes, written as VGM files to be recorded; handy
+# for quick checks (the default collection is the jukebox, see jukebox.smk).
 
 
 rule demo:
