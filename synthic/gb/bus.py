@@ -50,7 +50,11 @@ Events: state[NEXT_EVENT_T] is no later than the earliest T-cycle at which some 
 on its own (a timer reload, VBlank or a STAT source, the end of a serial transfer). The CPU
 calls `service_events` at the first instruction boundary at or after it, and HALT/STOP/lock-up
 skip time straight to it, so idle time is free. A hook that changes a device's schedule lowers
-NEXT_EVENT_T. A hook that needs `run` to return (a full sound-write log or serial buffer) sets
+NEXT_EVENT_T. Between full boundaries the CPU tests only state[CHECK_T] (gen_sm83_loop):
+`read_slow` and `write_slow` set it to 0, so that the CPU looks at NEXT_EVENT_T and IF again
+after any access that may have reached a device, and a write to the mapper's registers
+(0000-7FFF) drops the CPU's code window (FETCH_END = 0): the mapper may switch the pages it was
+fetching from. A hook that needs `run` to return (a full sound-write log or serial buffer) sets
 EXIT_REQUEST and NEXT_EVENT_T = 0: `service_events` then returns STATUS_BUS_EXIT until Python
 drains the buffers and clears the request. Reads and writes of IF first service the events due,
 so the CPU never sees or overwrites a stale IF. In FLAT mode there are no events: NEXT_EVENT_T
@@ -94,8 +98,12 @@ from synthic.gb.serial import serial_finish, serial_write_sc
 from synthic.gb.slots import (
     BUS_MODE,
     BUTTONS,
+    CHECK_T,
     DMA_END_T,
     EXIT_REQUEST,
+    FETCH_BASE,
+    FETCH_END,
+    FETCH_START,
     HOST_WAKE,
     LCD_ON,
     LOG_LEN,
@@ -115,7 +123,16 @@ from synthic.gb.slots import (
 )
 from synthic.gb.timer import timer_catch_up, timer_read, timer_stop, timer_write
 
-__all__ = ["NEXT_EVENT_T", "NO_EVENT", "TRACE_DROPPED", "TRACE_LEN"]  # re-exported slots
+__all__ = [  # re-exported slots
+    "CHECK_T",
+    "FETCH_BASE",
+    "FETCH_END",
+    "FETCH_START",
+    "NEXT_EVENT_T",
+    "NO_EVENT",
+    "TRACE_DROPPED",
+    "TRACE_LEN",
+]
 
 Bus = namedtuple(
     "Bus",
@@ -256,7 +273,10 @@ def bus_write(bus, address, value, t_cycle):
 
 @njit(cache=True, nogil=True)
 def read_slow(bus, address, t_cycle):
-    """A read from a SPECIAL page: the memory map's devices, and the trace."""
+    """A read from a SPECIAL page: the memory map's devices, and the trace. The CPU checks
+    its full instruction boundary after it (CHECK_T = 0: a device may have raised an interrupt
+    or moved its next event)."""
+    bus.state[CHECK_T] = 0
     mode = bus.state[BUS_MODE]
     if mode & SYSTEM:
         value = _system_read(bus, address, t_cycle)
@@ -269,7 +289,12 @@ def read_slow(bus, address, t_cycle):
 
 @njit(cache=True, nogil=True)
 def write_slow(bus, address, value, t_cycle):
-    """A write to a SPECIAL page: the memory map's devices, and the trace."""
+    """A write to a SPECIAL page: the memory map's devices, and the trace. Like `read_slow`,
+    it sends the CPU to its full boundary; a write to the mapper's registers (0000-7FFF, the
+    only writes that change the page tables) drops the CPU's code window too (FETCH_END = 0)."""
+    bus.state[CHECK_T] = 0
+    if address < 0x8000:
+        bus.state[FETCH_END] = 0
     mode = bus.state[BUS_MODE]
     if mode & TRACE:
         _record(bus, t_cycle, address, value, np.int64(ACCESS_WRITE))

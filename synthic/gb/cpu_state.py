@@ -1,8 +1,9 @@
 """The SM83 CPU's state as one int64 array: where each register lives, and the run statuses.
 
 Why an array: numba caches functions that take plain arrays (a jitclass argument defeats
-`cache=True`), and the interpreter loop (`synthic.gb.sm83.run`) copies the registers into local
-variables on entry and back on exit, so the array layout costs nothing per instruction.
+`cache=True`), and the interpreter loop (`synthic.gb.sm83.run`) works on the registers in this
+array directly (only PC and the T-cycle counter are copied to local variables), which is faster
+than locals in its large loop (see synthic.gb.gen_sm83_loop).
 
 Layout (index constants below; every slot is an int64, 8-bit registers hold 0-255):
 
@@ -13,7 +14,8 @@ Layout (index constants below; every slot is an int64, 8-bit registers hold 0-25
     IME_DELAY           EI's delay: EI sets 2, the end of each instruction counts it down and
                         IME becomes 1 when it reaches 0, i.e. after the instruction that follows EI
     HALT_BUG            1 when HALT ran with IME=0 and an interrupt already pending: the next
-                        opcode fetch does not advance PC (Pan Docs "halt bug")
+                        opcode fetch does not advance PC (Pan Docs "halt bug"); inside `run`,
+                        2 between that HALT and the end of its instruction
     MODE                RUNNING, HALTED, STOPPED or LOCKED (see below)
     STOP_SKIPS_BYTE     1 when STOP was the two-byte form (no interrupt pending, Pan Docs STOP
                         flowchart): whoever wakes the CPU from STOP (the joypad) skips one byte

@@ -1,7 +1,8 @@
 """Generator of `synthic/gb/sm83.py`, the SM83 interpreter loop. Run: python -m synthic.gb.gen_sm83
 
-Why generate: the fastest numba dispatch we measured is one flat `if op == 0x00: ... elif ...`
-chain over the opcode (LLVM turns it into a jump table), with the registers in local variables.
+Why generate: the fastest numba dispatch we measured is an `if op == 0x00: ... elif ...` chain
+over the opcode (LLVM turns it into jump tables; split in quarters, see `generate`), with the
+registers in the cpu array (synthic.gb.gen_sm83_loop explains why not in local variables).
 Here each opcode family is written once, as a template, and the output is checked in (a test
 fails when it differs from what this script writes; `--check` does the same).
 
@@ -28,7 +29,6 @@ from pathlib import Path
 from synthic.gb.gen_sm83_loop import (
     HL,
     READ_BC,
-    READ_CB,
     READ_DE,
     READ_FF_C,
     READ_FF_N,
@@ -54,6 +54,9 @@ CONDITIONS = (  # name, Python test on f
 )
 ALU_NAMES = ("ADD", "ADC", "SUB", "SBC", "AND", "XOR", "OR", "CP")
 ILLEGAL = (0xD3, 0xDB, 0xDD, 0xE3, 0xE4, 0xEB, 0xEC, 0xED, 0xF4, 0xFC, 0xFD)
+# Opcodes that change what the full instruction boundary decides (IME, EI's delay, the halt bug,
+# the CPU mode, all kept in the cpu array): the boundary follows them (CHECK_T = 0).
+BOUNDARY_OPS = (0x10, 0x76, 0xD9, 0xF3, 0xFB) + ILLEGAL
 
 
 # -- building blocks -------------------------------------------------------------------------
@@ -212,7 +215,7 @@ def opcode(op: int) -> tuple[str, Code]:
     b = Code()
 
     if op in ILLEGAL:
-        b.code("mode = LOCKED")
+        b.code("cpu[MODE] = LOCKED")
         return "illegal: the CPU locks up", b
     if op == 0x00:
         return "NOP", b
@@ -224,8 +227,8 @@ def opcode(op: int) -> tuple[str, Code]:
     if op == 0x10:  # Pan Docs "Using the STOP Instruction" (DMG, no button held)
         b.code(
             "enter_stop(bus, t)",
-            "stop_skips_byte = 1 if (mem[IF_ADDRESS] & mem[IE_ADDRESS] & 0x1F) == 0 else 0",
-            "mode = STOPPED",
+            "cpu[STOP_SKIPS_BYTE] = 1 if (mem[IF_ADDRESS] & mem[IE_ADDRESS] & 0x1F) == 0 else 0",
+            "cpu[MODE] = STOPPED",
         )
         return "STOP", b
     if op == 0x18:
@@ -297,9 +300,9 @@ def opcode(op: int) -> tuple[str, Code]:
     if op == 0x76:  # Pan Docs "halt"
         b.code(
             "if (mem[IF_ADDRESS] & mem[IE_ADDRESS] & 0x1F) == 0:",
-            "    mode = HALTED",
-            "elif ime == 0:",
-            "    halt_bug = 1  # the next opcode fetch does not advance PC",
+            "    cpu[MODE] = HALTED",
+            "elif cpu[IME] == 0:",
+            "    cpu[HALT_BUG] = 2  # the fetch after the next boundary does not advance PC",
         )
         return "HALT", b
     if x == 1:
@@ -353,7 +356,7 @@ def opcode(op: int) -> tuple[str, Code]:
         b.code("pc = (v2 << 8) | v")
         b.internal()
         if op == 0xD9:
-            b.code("ime = 1  # at once, unlike EI", "ime_delay = 0")
+            b.code("cpu[IME] = 1  # at once, unlike EI", "cpu[IME_DELAY] = 0")
         return ("RET" if op == 0xC9 else "RETI"), b
     if op == 0xE9:
         b.code(f"pc = {HL}")
@@ -390,10 +393,10 @@ def opcode(op: int) -> tuple[str, Code]:
     if op == 0xCB:
         return "prefix CB", cb_body()
     if op == 0xF3:
-        b.code("ime = 0", "ime_delay = 0")
+        b.code("cpu[IME] = 0", "cpu[IME_DELAY] = 0")
         return "DI", b
     if op == 0xFB:
-        b.code("ime_delay = 2  # IME turns on after the next instruction")
+        b.code("cpu[IME_DELAY] = 2  # IME turns on after the next instruction")
         return "EI", b
     if z == 4 and y < 4:
         name, test = CONDITIONS[y]
@@ -475,14 +478,14 @@ CB_SHIFTS = [  # CB 00-3F by bits 5-3: r = the result in bits 0-7 and the carry 
 def cb_body() -> Code:
     """CB xx, the second byte in lo: operand = bits 2-0 (B C D E H L (HL) A), operation = bits
     7-6 (shift group, BIT, RES, SET) and 5-3 (which shift, or the bit number). The read stage
-    has read (HL) into v when the operand is (HL)."""
+    a register operand is read and written back through its slot in the cpu array (CB_SLOTS),
+    without a branch per register; (HL) is read here (not in the read stage, so that register
+    operands skip that stage), after the operand byte like the read stage would."""
     b = Code()
     b.operand_bytes = 1
-    b.read_mode = READ_CB
     b.code("reg = lo & 7", "bit = (lo >> 3) & 7", "group = lo >> 6")
-    for i, name in enumerate(R8):
-        if name is not None:
-            b.code(f"{'if' if i == 0 else 'elif'} reg == {i}:", f"    v = {name}")
+    b.code("if reg != 6:", "    v = cpu[CB_SLOTS[np.uint64(reg)]]", "else:")
+    b.code(*indent(read_lines("v", HL)), "    t += 4")
     b.code("if group == 0:")
     for i, (name, line) in enumerate(CB_SHIFTS):
         head = "if" if i == 0 else "elif"
@@ -494,26 +497,34 @@ def cb_body() -> Code:
     b.code("elif group == 2:  # RES", "    v &= 0xFF ^ (1 << bit)")
     b.code("else:  # SET", "    v |= 1 << bit")
     b.code("if group != 1:")
-    for i, name in enumerate(R8):
-        head = "if" if i == 0 else "elif"
-        b.code(f"    {head} reg == {i}:" if i < 7 else "    else:")
-        if name is None:
-            b.code(f"        w_addr = {HL}", "        w_data = v", "        writes = 1")
-        else:
-            b.code(f"        {name} = v")
+    b.code("    if reg != 6:", "        cpu[CB_SLOTS[np.uint64(reg)]] = v", "    else:")
+    b.code(f"        w_addr = {HL}", "        w_data = v", "        writes = 1")
     return b
 
 
 def generate() -> str:
-    """The source of sm83.py."""
-    chain: list[str] = []
+    """The source of sm83.py. The opcode chain is split in quarters under two tests of op
+    (`op < 0x80`, then `op < 0x40` or `op < 0xC0`): LLVM makes each quarter one jump table,
+    where one flat chain of 256 became five range tests in a row before the jump."""
+    quarters: list[list[str]] = [[], [], [], []]
     operand_bytes, read_mode = [], []
     for op in range(256):
         mnemonic, path = opcode(op)
-        chain.append(f"{'if' if op == 0 else 'elif'} op == 0x{op:02X}:  # {mnemonic}")
-        chain += indent(path.done())
+        quarter = quarters[op >> 6]
+        quarter.append(f"{'if' if op & 63 == 0 else 'elif'} op == 0x{op:02X}:  # {mnemonic}")
+        lines = path.done()
+        if path.operand_bytes:  # PC past the operand bytes: a constant, known before the fetch
+            step = f"pc = (pc + {path.operand_bytes}) & 0xFFFF"
+            lines = [step] + [line for line in lines if line != "pass"]
+        if op in BOUNDARY_OPS:
+            lines = [line for line in lines if line != "pass"] + ["state[CHECK_T] = 0"]
+        quarter += indent(lines)
         operand_bytes.append(path.operand_bytes)
         read_mode.append(path.read_mode)
+    chain = ["if op < 0x80:", "    if op < 0x40:"] + indent(quarters[0], 2)
+    chain += ["    else:"] + indent(quarters[1], 2)
+    chain += ["else:", "    if op < 0xC0:"] + indent(quarters[2], 2)
+    chain += ["    else:"] + indent(quarters[3], 2)
     return render(chain, operand_bytes, read_mode)
 
 

@@ -18,6 +18,11 @@ TRACE_DROPPED = 3  # accesses not traced because bus.trace was full
 EXIT_REQUEST = 4  # 1: `run` must return STATUS_BUS_EXIT (a log to drain); Python clears it
 WAKE_SOURCES = 5  # IE bits that some device could still raise (HALT lock-up test, below)
 HOST_WAKE = 6  # IE bits the host may raise (the joypad when a button script has presses left)
+CHECK_T = 7  # the CPU runs instructions without the full boundary check until this T-cycle
+# (synthic.gb.gen_sm83_loop); every slow access sets it to 0
+FETCH_START = 12  # the CPU's code window: opcode fetches at FETCH_START <= PC < FETCH_END read
+FETCH_END = 13  # mem[FETCH_BASE + PC] directly; a mapper write (0000-7FFF) sets it to 0
+FETCH_BASE = 14
 
 # -- the recording of sound writes (synthic.gb.bus: every CPU write to FF10-FF3F) -----------
 LOG_LEN = 8  # writes in bus.log_t / log_address / log_value not yet drained by Python
