@@ -23,6 +23,7 @@ bits 2-0) rather than 256 more branches: it compiles faster, and CB opcodes are 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -502,6 +503,26 @@ def cb_body() -> Code:
     return b
 
 
+OPERAND_NAMES = {"lo": "(nn & 0xFF)", "hi": "(nn >> 8)"}
+OPERAND_NAME = re.compile(r"(?<![\w.\[])(lo|hi)(?!\w)")
+POP_NAMES = {"v": "(v & 0xFF)", "v2": "(v >> 8)"}
+POP_NAME = re.compile(r"(?<![\w.\[])(v|v2)(?!\w)")
+
+
+def operand_lines(lines: list[str], pop: bool) -> list[str]:
+    """An opcode's lines with its operand bytes taken from nn alone (lo = nn & 0xFF, hi = nn
+    >> 8) and, after a stack pop (v = the popped 16-bit value), v and v2 from v: fewer values
+    live across the opcode chain, which LLVM would otherwise keep in registers or spill."""
+    out = []
+    for line in lines:
+        code, hash_, comment = line.partition("#")
+        code = OPERAND_NAME.sub(lambda m: OPERAND_NAMES[m.group(1)], code)
+        if pop:
+            code = POP_NAME.sub(lambda m: POP_NAMES[m.group(1)], code)
+        out.append(code + hash_ + comment)
+    return out
+
+
 def generate() -> str:
     """The source of sm83.py. The opcode chain is split in quarters under two tests of op
     (`op < 0x80`, then `op < 0x40` or `op < 0xC0`): LLVM makes each quarter one jump table,
@@ -518,7 +539,7 @@ def generate() -> str:
             lines = [step] + [line for line in lines if line != "pass"]
         if op in BOUNDARY_OPS:
             lines = [line for line in lines if line != "pass"] + ["state[CHECK_T] = 0"]
-        quarter += indent(lines)
+        quarter += indent(operand_lines(lines, path.read_mode == READ_POP))
         operand_bytes.append(path.operand_bytes)
         read_mode.append(path.read_mode)
     chain = ["if op < 0x80:", "    if op < 0x40:"] + indent(quarters[0], 2)

@@ -25,12 +25,16 @@ Stages. On the SM83 every instruction makes its bus accesses in the same order: 
 immediate operand bytes, at most one memory operand read (two for POP/RET), internal cycles, and
 its writes last (checked against every M-cycle list of the SingleStepTests sm83 vectors). So the
 loop makes the accesses in shared stages around the opcode chain, driven by one table, OP_INFO:
-OPERAND_BYTES (0-2 immediate bytes, into `lo`, and `nn` = hi:lo) | READ_MODE << 2 (which address
-to read into `v`, and `v2` for the stack's high byte). An opcode's own code (stage 4) computes,
-counts its internal cycles and asks for up to two writes (`writes`, `w_addr`, `w_data`,
-`w2_addr`, `w2_data`) that stage 5 makes. Only RET cc and CB xx with (HL) read in their own
-code (RET's read depends on the condition; CB's register operands skip the read stage). Few
-access sites keep the function small: numba's compile time grows with its statements and blocks.
+OPERAND_BYTES (0-2 immediate bytes, into `nn` = hi:lo) | READ_MODE << 2 (which address to read
+into `v`; a stack pop puts the high byte from SP+1 in bits 8-15 of `v`). An opcode's own code
+(stage 4) computes, counts its internal cycles and asks for up to two writes (`writes`,
+`w_addr`, `w_data`, `w2_addr`, `w2_data`) that stage 5 makes. Only RET cc and CB xx with (HL)
+read in their own code (RET's read depends on the condition; CB's register operands skip the
+read stage). Few access sites keep the function small: numba's compile time grows with its
+statements and blocks. The generator writes the opcodes with `lo`, `hi`, `v` and `v2`;
+`gen_sm83.operand_lines` turns them into `nn & 0xFF`, `nn >> 8`, `v & 0xFF` and `v >> 8`: one
+value each instead of two, live across the opcode chain (on the CPU-bound benchmark, about 3%
+faster; keeping more values in locals, e.g. the code window, made it slower).
 
 The fetch (stages 1 and 2). The fast path reads the opcode and the two bytes after it straight
 from the code window: the pages around PC that map to mem at one offset (bus slots FETCH_START,
@@ -67,7 +71,7 @@ READ_MODES = (
     ("(BC)", "(b << 8) | c"),
     ("(DE)", "(d << 8) | e"),
     ("(n16)", "nn"),
-    ("(FF00+n8)", "0xFF00 | lo"),
+    ("(FF00+n8)", "0xFF00 | (nn & 0xFF)"),
     ("(FF00+C)", "0xFF00 | c"),
     ("stack pop: SP, then SP+1 into v2", "sp"),
 )
@@ -287,9 +291,8 @@ def run(cpu, bus, t_limit, max_instructions):
             if state[FETCH_START] <= pc < state[FETCH_END]:
                 at = np.uint64(state[FETCH_BASE] + pc)
                 op = mem[at]
-                lo = np.int64(mem[at + np.uint64(1)])  # int64 (uint8 << 8 would be uint64)
-                hi = np.int64(mem[at + np.uint64(2)])
-                nn = (hi << 8) | lo
+                # int64 (uint8 << 8 would be uint64)
+                nn = np.int64(mem[at + np.uint64(1)]) | (np.int64(mem[at + np.uint64(2)]) << 8)
                 pc += 1
                 info = OP_INFO[np.uint64(op)]
                 t += (1 + (info & 3)) << 2
@@ -306,10 +309,11 @@ def run(cpu, bus, t_limit, max_instructions):
                     state[FETCH_END] = ((last + 1) << PAGE_SHIFT) - 2  # all three bytes inside
                     state[FETCH_BASE] = base
                 info = OP_INFO[np.uint64(op)]
-                lo = hi = nn = 0
+                lo = hi = nn = 0  # int64, like the fast path's nn
                 if info & 3 != 0:  # operand bytes from PC+1 (+2); PC moves past them later
 {READ_LO}
                     t += 4
+                    nn = lo
                     if info & 3 == 2:
 {READ_HI}
                         t += 4
@@ -325,6 +329,7 @@ def run(cpu, bus, t_limit, max_instructions):
                     addr = (sp + 1) & 0xFFFF
 {READ_V2}
                     t += 4
+                    v |= v2 << 8  # one value: the opcode takes v & 0xFF and v >> 8
                     sp = (sp + 2) & 0xFFFF
             # Stage 4: the opcode's own work.
 """

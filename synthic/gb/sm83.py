@@ -187,9 +187,8 @@ def run(cpu, bus, t_limit, max_instructions):
             if state[FETCH_START] <= pc < state[FETCH_END]:
                 at = np.uint64(state[FETCH_BASE] + pc)
                 op = mem[at]
-                lo = np.int64(mem[at + np.uint64(1)])  # int64 (uint8 << 8 would be uint64)
-                hi = np.int64(mem[at + np.uint64(2)])
-                nn = (hi << 8) | lo
+                # int64 (uint8 << 8 would be uint64)
+                nn = np.int64(mem[at + np.uint64(1)]) | (np.int64(mem[at + np.uint64(2)]) << 8)
                 pc += 1
                 info = OP_INFO[np.uint64(op)]
                 t += (1 + (info & 3)) << 2
@@ -210,7 +209,7 @@ def run(cpu, bus, t_limit, max_instructions):
                     state[FETCH_END] = ((last + 1) << PAGE_SHIFT) - 2  # all three bytes inside
                     state[FETCH_BASE] = base
                 info = OP_INFO[np.uint64(op)]
-                lo = hi = nn = 0
+                lo = hi = nn = 0  # int64, like the fast path's nn
                 if info & 3 != 0:  # operand bytes from PC+1 (+2); PC moves past them later
                     addr = (pc + 1) & 0xFFFF
                     base = read_page[np.uint64(addr >> PAGE_SHIFT)]
@@ -219,6 +218,7 @@ def run(cpu, bus, t_limit, max_instructions):
                     else:
                         lo = read_slow(bus, addr, t)
                     t += 4
+                    nn = lo
                     if info & 3 == 2:
                         addr = (pc + 2) & 0xFFFF
                         base = read_page[np.uint64(addr >> PAGE_SHIFT)]
@@ -241,7 +241,7 @@ def run(cpu, bus, t_limit, max_instructions):
                 elif read_mode == 4:  # (n16)
                     addr = nn
                 elif read_mode == 5:  # (FF00+n8)
-                    addr = 0xFF00 | lo
+                    addr = 0xFF00 | (nn & 0xFF)
                 elif read_mode == 6:  # (FF00+C)
                     addr = 0xFF00 | cpu[C]
                 else:  # stack pop: SP, then SP+1 into v2
@@ -260,6 +260,7 @@ def run(cpu, bus, t_limit, max_instructions):
                     else:
                         v2 = read_slow(bus, addr, t)
                     t += 4
+                    v |= v2 << 8  # one value: the opcode takes v & 0xFF and v >> 8
                     cpu[SP] = (cpu[SP] + 2) & 0xFFFF
             # Stage 4: the opcode's own work.
             if op < 0x80:
@@ -268,8 +269,8 @@ def run(cpu, bus, t_limit, max_instructions):
                         pass
                     elif op == 0x01:  # LD BC,n16
                         pc = (pc + 2) & 0xFFFF
-                        cpu[B] = hi
-                        cpu[C] = lo
+                        cpu[B] = (nn >> 8)
+                        cpu[C] = (nn & 0xFF)
                     elif op == 0x02:  # LD (BC),A
                         w_addr = (cpu[B] << 8) | cpu[C]
                         w_data = cpu[A]
@@ -287,7 +288,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[B] - 1) >> 8) & 0x80) | ((((cpu[B] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x06:  # LD B,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[B] = lo
+                        cpu[B] = (nn & 0xFF)
                     elif op == 0x07:  # RLCA
                         cpu[F] = (cpu[A] >> 3) & 0x10
                         cpu[A] = ((cpu[A] << 1) | (cpu[A] >> 7)) & 0xFF
@@ -322,7 +323,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[C] - 1) >> 8) & 0x80) | ((((cpu[C] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x0E:  # LD C,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[C] = lo
+                        cpu[C] = (nn & 0xFF)
                     elif op == 0x0F:  # RRCA
                         cpu[F] = (cpu[A] << 4) & 0x10
                         cpu[A] = (cpu[A] >> 1) | ((cpu[A] & 1) << 7)
@@ -333,8 +334,8 @@ def run(cpu, bus, t_limit, max_instructions):
                         state[CHECK_T] = 0
                     elif op == 0x11:  # LD DE,n16
                         pc = (pc + 2) & 0xFFFF
-                        cpu[D] = hi
-                        cpu[E] = lo
+                        cpu[D] = (nn >> 8)
+                        cpu[E] = (nn & 0xFF)
                     elif op == 0x12:  # LD (DE),A
                         w_addr = (cpu[D] << 8) | cpu[E]
                         w_data = cpu[A]
@@ -352,14 +353,14 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[D] - 1) >> 8) & 0x80) | ((((cpu[D] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x16:  # LD D,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[D] = lo
+                        cpu[D] = (nn & 0xFF)
                     elif op == 0x17:  # RLA
                         r = (cpu[A] << 1) | ((cpu[F] >> 4) & 1)
                         cpu[F] = (r >> 4) & 0x10
                         cpu[A] = r & 0xFF
                     elif op == 0x18:  # JR e8
                         pc = (pc + 1) & 0xFFFF
-                        pc = (pc + lo - ((lo & 0x80) << 1)) & 0xFFFF
+                        pc = (pc + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
                         t += 4
                     elif op == 0x19:  # ADD HL,DE
                         rr = (cpu[D] << 8) | cpu[E]
@@ -384,7 +385,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[E] - 1) >> 8) & 0x80) | ((((cpu[E] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x1E:  # LD E,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[E] = lo
+                        cpu[E] = (nn & 0xFF)
                     elif op == 0x1F:  # RRA
                         r = (cpu[A] >> 1) | ((cpu[F] & 0x10) << 3)
                         cpu[F] = (cpu[A] << 4) & 0x10
@@ -392,12 +393,12 @@ def run(cpu, bus, t_limit, max_instructions):
                     elif op == 0x20:  # JR NZ,e8
                         pc = (pc + 1) & 0xFFFF
                         if (cpu[F] & 0x80) == 0:
-                            pc = (pc + lo - ((lo & 0x80) << 1)) & 0xFFFF
+                            pc = (pc + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
                             t += 4
                     elif op == 0x21:  # LD HL,n16
                         pc = (pc + 2) & 0xFFFF
-                        cpu[H] = hi
-                        cpu[L] = lo
+                        cpu[H] = (nn >> 8)
+                        cpu[L] = (nn & 0xFF)
                     elif op == 0x22:  # LD (HL+),A
                         w_addr = (cpu[H] << 8) | cpu[L]
                         w_data = cpu[A]
@@ -418,7 +419,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[H] - 1) >> 8) & 0x80) | ((((cpu[H] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x26:  # LD H,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[H] = lo
+                        cpu[H] = (nn & 0xFF)
                     elif op == 0x27:  # DAA
                         if (cpu[F] & 0x40) == 0:  # after an addition
                             if (cpu[F] & 0x10) != 0 or cpu[A] > 0x99:
@@ -436,7 +437,7 @@ def run(cpu, bus, t_limit, max_instructions):
                     elif op == 0x28:  # JR Z,e8
                         pc = (pc + 1) & 0xFFFF
                         if (cpu[F] & 0x80) != 0:
-                            pc = (pc + lo - ((lo & 0x80) << 1)) & 0xFFFF
+                            pc = (pc + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
                             t += 4
                     elif op == 0x29:  # ADD HL,HL
                         rr = (cpu[H] << 8) | cpu[L]
@@ -464,14 +465,14 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[L] - 1) >> 8) & 0x80) | ((((cpu[L] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x2E:  # LD L,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[L] = lo
+                        cpu[L] = (nn & 0xFF)
                     elif op == 0x2F:  # CPL
                         cpu[A] ^= 0xFF
                         cpu[F] |= 0x60
                     elif op == 0x30:  # JR NC,e8
                         pc = (pc + 1) & 0xFFFF
                         if (cpu[F] & 0x10) == 0:
-                            pc = (pc + lo - ((lo & 0x80) << 1)) & 0xFFFF
+                            pc = (pc + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
                             t += 4
                     elif op == 0x31:  # LD SP,n16
                         pc = (pc + 2) & 0xFFFF
@@ -501,14 +502,14 @@ def run(cpu, bus, t_limit, max_instructions):
                     elif op == 0x36:  # LD (HL),n8
                         pc = (pc + 1) & 0xFFFF
                         w_addr = (cpu[H] << 8) | cpu[L]
-                        w_data = lo
+                        w_data = (nn & 0xFF)
                         writes = 1
                     elif op == 0x37:  # SCF
                         cpu[F] = (cpu[F] & 0x80) | 0x10
                     elif op == 0x38:  # JR C,e8
                         pc = (pc + 1) & 0xFFFF
                         if (cpu[F] & 0x10) != 0:
-                            pc = (pc + lo - ((lo & 0x80) << 1)) & 0xFFFF
+                            pc = (pc + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
                             t += 4
                     elif op == 0x39:  # ADD HL,SP
                         rr = cpu[SP]
@@ -534,7 +535,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[F] = 0x40 | (cpu[F] & 0x10) | (((cpu[A] - 1) >> 8) & 0x80) | ((((cpu[A] & 0xF) + 1) << 1) & 0x20)
                     elif op == 0x3E:  # LD A,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[A] = lo
+                        cpu[A] = (nn & 0xFF)
                     elif op == 0x3F:  # CCF
                         cpu[F] = (cpu[F] & 0x90) ^ 0x10
                 else:
@@ -985,8 +986,8 @@ def run(cpu, bus, t_limit, max_instructions):
                             pc = (v2 << 8) | v
                             t += 12
                     elif op == 0xC1:  # POP BC
-                        cpu[B] = v2
-                        cpu[C] = v
+                        cpu[B] = (v >> 8)
+                        cpu[C] = (v & 0xFF)
                     elif op == 0xC2:  # JP NZ,n16
                         pc = (pc + 2) & 0xFFFF
                         if (cpu[F] & 0x80) == 0:
@@ -1019,9 +1020,9 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[SP] = (cpu[SP] - 2) & 0xFFFF
                     elif op == 0xC6:  # ADD A,n8
                         pc = (pc + 1) & 0xFFFF
-                        r = cpu[A] + lo
+                        r = cpu[A] + (nn & 0xFF)
                         cpu[F] = ((((r & 0xFF) - 1) >> 8) & 0x80) | ((r >> 4) & 0x10)
-                        cpu[F] |= (((cpu[A] & 0xF) + (lo & 0xF)) << 1) & 0x20
+                        cpu[F] |= (((cpu[A] & 0xF) + ((nn & 0xFF) & 0xF)) << 1) & 0x20
                         cpu[A] = r & 0xFF
                     elif op == 0xC7:  # RST 00h
                         t += 4
@@ -1051,7 +1052,7 @@ def run(cpu, bus, t_limit, max_instructions):
                             pc = (v2 << 8) | v
                             t += 12
                     elif op == 0xC9:  # RET
-                        pc = (v2 << 8) | v
+                        pc = ((v >> 8) << 8) | (v & 0xFF)
                         t += 4
                     elif op == 0xCA:  # JP Z,n16
                         pc = (pc + 2) & 0xFFFF
@@ -1060,9 +1061,9 @@ def run(cpu, bus, t_limit, max_instructions):
                             t += 4
                     elif op == 0xCB:  # prefix CB
                         pc = (pc + 1) & 0xFFFF
-                        reg = lo & 7
-                        bit = (lo >> 3) & 7
-                        group = lo >> 6
+                        reg = (nn & 0xFF) & 7
+                        bit = ((nn & 0xFF) >> 3) & 7
+                        group = (nn & 0xFF) >> 6
                         if reg != 6:
                             v = cpu[CB_SLOTS[np.uint64(reg)]]
                         else:
@@ -1131,9 +1132,9 @@ def run(cpu, bus, t_limit, max_instructions):
                     elif op == 0xCE:  # ADC A,n8
                         pc = (pc + 1) & 0xFFFF
                         carry = (cpu[F] >> 4) & 1
-                        r = cpu[A] + lo + carry
+                        r = cpu[A] + (nn & 0xFF) + carry
                         cpu[F] = ((((r & 0xFF) - 1) >> 8) & 0x80) | ((r >> 4) & 0x10)
-                        cpu[F] |= (((cpu[A] & 0xF) + (lo & 0xF) + carry) << 1) & 0x20
+                        cpu[F] |= (((cpu[A] & 0xF) + ((nn & 0xFF) & 0xF) + carry) << 1) & 0x20
                         cpu[A] = r & 0xFF
                     elif op == 0xCF:  # RST 08h
                         t += 4
@@ -1163,8 +1164,8 @@ def run(cpu, bus, t_limit, max_instructions):
                             pc = (v2 << 8) | v
                             t += 12
                     elif op == 0xD1:  # POP DE
-                        cpu[D] = v2
-                        cpu[E] = v
+                        cpu[D] = (v >> 8)
+                        cpu[E] = (v & 0xFF)
                     elif op == 0xD2:  # JP NC,n16
                         pc = (pc + 2) & 0xFFFF
                         if (cpu[F] & 0x10) == 0:
@@ -1196,9 +1197,9 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[SP] = (cpu[SP] - 2) & 0xFFFF
                     elif op == 0xD6:  # SUB A,n8
                         pc = (pc + 1) & 0xFFFF
-                        r = cpu[A] - lo
+                        r = cpu[A] - (nn & 0xFF)
                         cpu[F] = 0x40 | ((((r & 0xFF) - 1) >> 8) & 0x80) | ((r >> 4) & 0x10)
-                        cpu[F] |= (((cpu[A] & 0xF) - (lo & 0xF)) << 1) & 0x20
+                        cpu[F] |= (((cpu[A] & 0xF) - ((nn & 0xFF) & 0xF)) << 1) & 0x20
                         cpu[A] = r & 0xFF
                     elif op == 0xD7:  # RST 10h
                         t += 4
@@ -1228,7 +1229,7 @@ def run(cpu, bus, t_limit, max_instructions):
                             pc = (v2 << 8) | v
                             t += 12
                     elif op == 0xD9:  # RETI
-                        pc = (v2 << 8) | v
+                        pc = ((v >> 8) << 8) | (v & 0xFF)
                         cpu[IME] = 1  # at once, unlike EI
                         cpu[IME_DELAY] = 0
                         t += 4
@@ -1259,9 +1260,9 @@ def run(cpu, bus, t_limit, max_instructions):
                     elif op == 0xDE:  # SBC A,n8
                         pc = (pc + 1) & 0xFFFF
                         carry = (cpu[F] >> 4) & 1
-                        r = cpu[A] - lo - carry
+                        r = cpu[A] - (nn & 0xFF) - carry
                         cpu[F] = 0x40 | ((((r & 0xFF) - 1) >> 8) & 0x80) | ((r >> 4) & 0x10)
-                        cpu[F] |= (((cpu[A] & 0xF) - (lo & 0xF) - carry) << 1) & 0x20
+                        cpu[F] |= (((cpu[A] & 0xF) - ((nn & 0xFF) & 0xF) - carry) << 1) & 0x20
                         cpu[A] = r & 0xFF
                     elif op == 0xDF:  # RST 18h
                         t += 4
@@ -1275,12 +1276,12 @@ def run(cpu, bus, t_limit, max_instructions):
                         pc = 0x18
                     elif op == 0xE0:  # LDH (n8),A
                         pc = (pc + 1) & 0xFFFF
-                        w_addr = 0xFF00 | lo
+                        w_addr = 0xFF00 | (nn & 0xFF)
                         w_data = cpu[A]
                         writes = 1
                     elif op == 0xE1:  # POP HL
-                        cpu[H] = v2
-                        cpu[L] = v
+                        cpu[H] = (v >> 8)
+                        cpu[L] = (v & 0xFF)
                     elif op == 0xE2:  # LDH (C),A
                         w_addr = 0xFF00 | cpu[C]
                         w_data = cpu[A]
@@ -1302,7 +1303,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[SP] = (cpu[SP] - 2) & 0xFFFF
                     elif op == 0xE6:  # AND A,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[A] &= lo
+                        cpu[A] &= (nn & 0xFF)
                         cpu[F] = 0x20 | (((cpu[A] - 1) >> 8) & 0x80)
                     elif op == 0xE7:  # RST 20h
                         t += 4
@@ -1316,8 +1317,8 @@ def run(cpu, bus, t_limit, max_instructions):
                         pc = 0x20
                     elif op == 0xE8:  # ADD SP,e8
                         pc = (pc + 1) & 0xFFFF
-                        r = (cpu[SP] + lo - ((lo & 0x80) << 1)) & 0xFFFF
-                        cpu[F] = ((((cpu[SP] & 0xF) + (lo & 0xF)) << 1) & 0x20) | ((((cpu[SP] & 0xFF) + lo) >> 4) & 0x10)
+                        r = (cpu[SP] + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
+                        cpu[F] = ((((cpu[SP] & 0xF) + ((nn & 0xFF) & 0xF)) << 1) & 0x20) | ((((cpu[SP] & 0xFF) + (nn & 0xFF)) >> 4) & 0x10)
                         cpu[SP] = r
                         t += 8
                     elif op == 0xE9:  # JP HL
@@ -1338,7 +1339,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         state[CHECK_T] = 0
                     elif op == 0xEE:  # XOR A,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[A] ^= lo
+                        cpu[A] ^= (nn & 0xFF)
                         cpu[F] = ((cpu[A] - 1) >> 8) & 0x80
                     elif op == 0xEF:  # RST 28h
                         t += 4
@@ -1354,8 +1355,8 @@ def run(cpu, bus, t_limit, max_instructions):
                         pc = (pc + 1) & 0xFFFF
                         cpu[A] = v
                     elif op == 0xF1:  # POP AF
-                        cpu[A] = v2
-                        cpu[F] = v & 0xF0
+                        cpu[A] = (v >> 8)
+                        cpu[F] = (v & 0xFF) & 0xF0
                     elif op == 0xF2:  # LDH A,(C)
                         cpu[A] = v
                     elif op == 0xF3:  # DI
@@ -1376,7 +1377,7 @@ def run(cpu, bus, t_limit, max_instructions):
                         cpu[SP] = (cpu[SP] - 2) & 0xFFFF
                     elif op == 0xF6:  # OR A,n8
                         pc = (pc + 1) & 0xFFFF
-                        cpu[A] |= lo
+                        cpu[A] |= (nn & 0xFF)
                         cpu[F] = ((cpu[A] - 1) >> 8) & 0x80
                     elif op == 0xF7:  # RST 30h
                         t += 4
@@ -1390,8 +1391,8 @@ def run(cpu, bus, t_limit, max_instructions):
                         pc = 0x30
                     elif op == 0xF8:  # LD HL,SP+e8
                         pc = (pc + 1) & 0xFFFF
-                        r = (cpu[SP] + lo - ((lo & 0x80) << 1)) & 0xFFFF
-                        cpu[F] = ((((cpu[SP] & 0xF) + (lo & 0xF)) << 1) & 0x20) | ((((cpu[SP] & 0xFF) + lo) >> 4) & 0x10)
+                        r = (cpu[SP] + (nn & 0xFF) - (((nn & 0xFF) & 0x80) << 1)) & 0xFFFF
+                        cpu[F] = ((((cpu[SP] & 0xF) + ((nn & 0xFF) & 0xF)) << 1) & 0x20) | ((((cpu[SP] & 0xFF) + (nn & 0xFF)) >> 4) & 0x10)
                         cpu[H] = r >> 8
                         cpu[L] = r & 0xFF
                         t += 4
@@ -1412,9 +1413,9 @@ def run(cpu, bus, t_limit, max_instructions):
                         state[CHECK_T] = 0
                     elif op == 0xFE:  # CP A,n8
                         pc = (pc + 1) & 0xFFFF
-                        r = cpu[A] - lo
+                        r = cpu[A] - (nn & 0xFF)
                         cpu[F] = 0x40 | ((((r & 0xFF) - 1) >> 8) & 0x80) | ((r >> 4) & 0x10)
-                        cpu[F] |= (((cpu[A] & 0xF) - (lo & 0xF)) << 1) & 0x20
+                        cpu[F] |= (((cpu[A] & 0xF) - ((nn & 0xFF) & 0xF)) << 1) & 0x20
                     elif op == 0xFF:  # RST 38h
                         t += 4
                         w_addr = (cpu[SP] - 1) & 0xFFFF
