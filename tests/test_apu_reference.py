@@ -18,7 +18,6 @@ log-mel distance <= 2.5 dB, onset F-measure >= 0.95 at 30 ms. Run with -s to see
 
 from __future__ import annotations
 
-import struct
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pytest
 
 from synthic.apu import render
 from synthic.asm import sdcc_available
+from synthic.gb.gbs import gbs_header
 from synthic.metrics import audio as M
 from synthic.reference import gbsplay, gme
 
@@ -155,10 +155,14 @@ def _writes_gbs(path: Path, calls: list[list[tuple[int, int]]]) -> Path:
             table += bytes((reg, value))
         table.append(0)
     table.append(0xFF)
-    header = b"GBS" + struct.pack(
-        "<BBBHHHHBB", 1, 1, 1, 0x0400, symbols["init"], symbols["play"], 0xFFFE, 0, 0
+    header = gbs_header(
+        songs=1,
+        init=symbols["init"],
+        play=symbols["play"],
+        title="writes",
+        author="synthic tests",
+        copyright="public domain",
     )
-    header += b"".join(s.ljust(32, b"\0") for s in (b"writes", b"synthic tests", b"public domain"))
     assert len(header) == 0x70
     path.write_bytes(header + code + bytes(table))
     return path

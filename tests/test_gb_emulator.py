@@ -4,7 +4,6 @@ scripts, bad ROMs (clear errors, never a crash, random code included) and `synth
 from __future__ import annotations
 
 import argparse
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from synthic import events
 from synthic.errors import FormatError, SynthicError
 from synthic.gb.buttons import parse_script
 from synthic.gb.cpu_state import ILLEGAL_OPCODES, INSTRUCTIONS
+from synthic.gb.gbs import gbs_header
 from tests.gb_helpers import DI, IDLE, RETI, make_rom, poke, store
 
 ROMS = Path(__file__).resolve().parent / "roms"
@@ -123,9 +123,17 @@ def make_gbs(*, tac: int = 0, tma: int = 0, songs: int = 2) -> bytes:
     init = bytes((0xEA, 0x00, 0xC0)) + poke(0x26, 0x80) + poke(0x24, 0x77) + bytes((0xC9,))
     play = bytes((0xFA, 0x01, 0xC0, 0x3C, 0xEA, 0x01, 0xC0, 0xE0, 0x13, 0xC9))
     code = init.ljust(0x10, b"\0") + play
-    header = b"GBS" + bytes((1, songs, 1)) + struct.pack("<HHHH", 0x400, 0x400, 0x410, 0xFFFE)
-    header += bytes((tma, tac)) + b"Test tune".ljust(32, b"\0") + b"Someone".ljust(32, b"\0")
-    return header + b"(c) nobody".ljust(32, b"\0") + code
+    header = gbs_header(
+        songs=songs,
+        init=0x400,
+        play=0x410,
+        tma=tma,
+        tac=tac,
+        title="Test tune",
+        author="Someone",
+        copyright="(c) nobody",
+    )
+    return header + code
 
 
 def test_gbs_songs_play_at_vblank_rate(Emulator, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from synthic.asm import assemble, sdcc_available
 from synthic.errors import FormatError
 from synthic.events.registers import CLOCK_HZ
-from synthic.gb.gbs import IDLE_LOOP, parse_gbs, player_image, read_gbs
+from synthic.gb.gbs import IDLE_LOOP, gbs_header, parse_gbs, player_image, read_gbs
 from synthic.gb.header import parse_header
 
 NIGHTMODE = Path("/usr/share/doc/gbsplay/examples/nightmode.gbs")
@@ -22,9 +21,18 @@ needs_sdcc = pytest.mark.skipif(not sdcc_available(), reason="sdcc (sdasgb, sdld
 
 
 def make_gbs(code=b"\xc9" * 64, count=3, first=1, load=0x400, init=0x400, play=0x401, tac=0):
-    head = b"GBS" + bytes((1, count, first)) + struct.pack("<HHHH", load, init, play, 0xFFFE)
-    head += bytes((0, tac)) + b"Title".ljust(32, b"\0") + b"Author".ljust(32, b"\0")
-    return head + b"(c) nobody".ljust(32, b"\0") + code
+    head = gbs_header(
+        songs=count,
+        first=first,
+        load=load,
+        init=init,
+        play=play,
+        tac=tac,
+        title="Title",
+        author="Author",
+        copyright="(c) nobody",
+    )
+    return head + code
 
 
 def gbs_from_source(
@@ -42,11 +50,17 @@ def gbs_from_source(
     mem, symbols, _ = assemble(source, defines={"EI_IN_INIT": 0, **(defines or {})})
     load = 0x0400
     code = bytes(mem.get(a, 0) for a in range(load, max(mem) + 1))
-    head = b"GBS" + bytes((1, songs, 1))
-    head += struct.pack("<HHHH", load, symbols["init"], symbols["play"], 0xFFFE)
-    head += bytes((tma, tac))
-    for text in (title, author, "public domain"):
-        head += text.encode("ascii").ljust(32, b"\0")
+    head = gbs_header(
+        songs=songs,
+        load=load,
+        init=symbols["init"],
+        play=symbols["play"],
+        tma=tma,
+        tac=tac,
+        title=title,
+        author=author,
+        copyright="public domain",
+    )
     return head + code
 
 

@@ -103,6 +103,28 @@ def parse_gbs(data: bytes, path: str | os.PathLike | None = None) -> GbsFile:
     )  # fmt: skip
 
 
+def gbs_header(
+    *,
+    songs: int,
+    init: int,
+    play: int,
+    first: int = 1,
+    load: int = 0x0400,
+    stack_pointer: int = 0xFFFE,
+    tma: int = 0,
+    tac: int = 0,
+    title: str = "",
+    author: str = "",
+    copyright: str = "",
+) -> bytes:
+    """The 0x70-byte GBS 1 header that `parse_gbs` reads; the code to load follows it."""
+    head = b"GBS" + bytes((1, songs, first))
+    head += struct.pack("<HHHH", load, init, play, stack_pointer) + bytes((tma, tac))
+    for text in (title, author, copyright):
+        head += text.encode("latin-1")[:32].ljust(32, b"\0")
+    return head
+
+
 def read_gbs(path: str | os.PathLike) -> GbsFile:
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
