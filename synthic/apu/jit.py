@@ -24,6 +24,8 @@ from pathlib import Path
 import numba
 from numba import njit
 
+from synthic.numba_cache import flush_when_changed
+
 _NRT = os.environ.get("SYNTHIC_APU_NRT", "") not in ("", "0")
 _DISPATCHERS: list = []
 STAMP_NAME = "synthic.apu.sources.sha256"
@@ -56,20 +58,5 @@ def flush_stale_cache() -> int:
     cached = [d for d in _DISPATCHERS if getattr(getattr(d, "_cache", None), "cache_path", None)]
     if not cached:
         return 0
-    fingerprint = source_fingerprint()
     stamp = os.path.join(cached[0]._cache.cache_path, STAMP_NAME)
-    try:
-        with open(stamp) as fh:
-            if fh.read().strip() == fingerprint:
-                return 0
-    except OSError:
-        pass  # no stamp yet: the cache may predate it
-    try:
-        for dispatcher in cached:
-            dispatcher._cache.flush()
-        os.makedirs(os.path.dirname(stamp), exist_ok=True)
-        with open(stamp, "w") as fh:
-            fh.write(fingerprint + "\n")
-    except OSError:
-        return 0  # a read-only cache folder: numba does not write there either
-    return len(cached)
+    return flush_when_changed(cached, stamp, source_fingerprint())

@@ -23,6 +23,8 @@ from types import ModuleType
 import numba
 from numba.core.dispatcher import Dispatcher
 
+from synthic.numba_cache import flush_when_changed
+
 STAMP_SUFFIX = "sources.sha256"
 # Packages outside synthic.gb whose numba code ours calls (and numba links into ours): a change to
 # any of their files flushes the modules that import them.
@@ -113,17 +115,4 @@ def flush_if_sources_changed(module_name: str) -> int:
     package = module_name.rpartition(".")[0]
     fingerprint = source_fingerprint(source_files(Path(module.__file__), package))
     stamp = os.path.join(jitted[0]._cache.cache_path, f"{module_name}.{STAMP_SUFFIX}")
-    try:
-        with open(stamp) as fh:
-            if fh.read().strip() == fingerprint:
-                return 0
-    except OSError:
-        pass  # no stamp yet: treat the cache as stale
-    try:
-        for dispatcher in jitted:
-            dispatcher._cache.flush()
-        with open(stamp, "w") as fh:
-            fh.write(fingerprint + "\n")
-    except OSError:
-        return 0  # a read-only cache folder: numba does not write there either
-    return len(jitted)
+    return flush_when_changed(jitted, stamp, fingerprint)
