@@ -11,11 +11,10 @@ games wait in HRAM.
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.mbc import cart_ram_read
 from synthic.gb.slots import DMA_END_T, ROM0_OFFSET, ROMX_OFFSET
+from synthic.numba_cache import jit
 
 DMA_ADDRESS = 0xFF46
 OAM_START = 0xFE00
@@ -23,7 +22,7 @@ OAM_BYTES = 160
 DMA_T = 4 + 4 * OAM_BYTES  # a start-up M-cycle, then one byte per M-cycle
 
 
-@njit(cache=True, nogil=True)
+@jit
 def dma_source_byte(st, mem, address, t):
     """The byte DMA reads at address (0000-DFFF)."""
     if address < 0x4000:
@@ -35,7 +34,7 @@ def dma_source_byte(st, mem, address, t):
     return mem[address]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def dma_start(st, mem, value, t):
     """FF46 written at T-cycle t."""
     mem[DMA_ADDRESS] = value

@@ -135,7 +135,6 @@ interrupts and HALT: synthic.gb.gen_sm83_loop; opcodes and timing model: synthic
 """
 
 import numpy as np
-from numba import njit
 
 from synthic.gb import jit_cache
 from synthic.gb.bus import (
@@ -180,6 +179,7 @@ from synthic.gb.cpu_state import (
     H,
     L,
 )
+from synthic.numba_cache import jit
 '''
 
 TABLE = """
@@ -203,7 +203,7 @@ CB_SLOTS = np.array([B, C, D, E, H, L, -1, A], dtype=np.int64)
 NO_LIMIT = 1 << 62  # max_instructions at or above this: no instruction limit
 
 
-@njit(cache=True, nogil=True)
+@jit
 def run(cpu, bus, t_limit, max_instructions):
     \"\"\"Run from the state in cpu until t_limit T-cycles or max_instructions; return a
     status.\"\"\"

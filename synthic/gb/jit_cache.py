@@ -23,7 +23,7 @@ from types import ModuleType
 import numba
 from numba.core.dispatcher import Dispatcher
 
-from synthic.numba_cache import flush_when_changed
+from synthic.numba_cache import NRT, flush_when_changed
 
 STAMP_SUFFIX = "sources.sha256"
 # Packages outside synthic.gb whose numba code ours calls (and numba links into ours): a change to
@@ -83,8 +83,9 @@ def imports_package(path: Path, package: str) -> bool:
 
 
 def source_fingerprint(files: list[Path]) -> str:
-    """SHA-256 of the files (names and contents) and numba's version."""
-    digest = hashlib.sha256(numba.__version__.encode())
+    """SHA-256 of the files (names and contents), numba's version and the reference-count
+    switch (synthic.numba_cache.NRT)."""
+    digest = hashlib.sha256(f"{numba.__version__} nrt={NRT}".encode())
     for path in files:
         name = f"{path.parent.name}/{path.name}"
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")

@@ -10,10 +10,9 @@ press or from a write that selects a row with a key held. Buttons change only fr
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.slots import BUTTONS
+from synthic.numba_cache import jit
 
 P1_ADDRESS = 0xFF00
 IF_ADDRESS = 0xFF0F
@@ -31,7 +30,7 @@ BUTTON_BITS = {
 }
 
 
-@njit(cache=True, nogil=True)
+@jit
 def p1_lines(st, mem):
     """The four input lines (bits 3-0, 1 = high) for the selected rows and held keys."""
     select = mem[P1_ADDRESS]
@@ -44,12 +43,12 @@ def p1_lines(st, mem):
     return lines
 
 
-@njit(cache=True, nogil=True)
+@jit
 def p1_read(st, mem):
     return 0xC0 | (mem[P1_ADDRESS] & 0x30) | p1_lines(st, mem)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def joypad_update(st, mem, select, pressed):
     """Set the select bits and the held buttons; request the interrupt if a line fell.
     Returns 1 if a line fell (a press also wakes the CPU from STOP)."""

@@ -31,8 +31,6 @@ and wrap to 0 without a carry, as measured on hardware. Battery RAM is never loa
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     BANK_HIGH,
@@ -61,6 +59,7 @@ from synthic.gb.slots import (
     RTC_SUB_T,
     RUMBLE,
 )
+from synthic.numba_cache import jit
 
 MAPPER_ROM = 0
 MAPPER_MBC1 = 1
@@ -81,7 +80,7 @@ CLOCK_HZ = 4_194_304  # T-cycles per second: the clock's second
 NOT_PLAIN = -1  # RAM_OFFSET when A000-BFFF is not plain RAM
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _rom_banks(st):
     """(bank at 0000-3FFF, bank at 4000-7FFF) for the mapper's registers."""
     mask = st[ROM_BANKS] - 1
@@ -104,7 +103,7 @@ def _rom_banks(st):
     return 0, 1 & mask
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _ram_bank_offset(st):
     """Offset in mem of the RAM bank at A000 (RAM_BASE + bank * 8 KiB), or NOT_PLAIN."""
     kind = st[MAPPER]
@@ -124,7 +123,7 @@ def _ram_bank_offset(st):
     return st[RAM_BASE] + (bank % banks) * RAM_BANK_BYTES
 
 
-@njit(cache=True, nogil=True)
+@jit
 def map_rom(st, read_page):
     """Point 0000-7FFF at the selected banks (only the pages whose bank changed)."""
     bank0, bankx = _rom_banks(st)
@@ -141,7 +140,7 @@ def map_rom(st, read_page):
             read_page[128:256] = romx
 
 
-@njit(cache=True, nogil=True)
+@jit
 def map_ram(st, read_page, write_page):
     """Point A000-BFFF at the selected RAM bank, or make it SPECIAL."""
     bank = _ram_bank_offset(st)
@@ -159,7 +158,7 @@ def map_ram(st, read_page, write_page):
         write_page[first + page] = offset
 
 
-@njit(cache=True, nogil=True)
+@jit
 def mbc_write(st, read_page, write_page, address, value, t):
     """A write to 0000-7FFF: a mapper register."""
     kind = st[MAPPER]
@@ -206,7 +205,7 @@ def mbc_write(st, read_page, write_page, address, value, t):
         st[RTC_LATCH_WRITE] = value
 
 
-@njit(cache=True, nogil=True)
+@jit
 def cart_ram_read(st, mem, address, t):
     """A read of A000-BFFF that is not plain RAM (or any, while tracing)."""
     kind = st[MAPPER]
@@ -223,7 +222,7 @@ def cart_ram_read(st, mem, address, t):
     return mem[bank + (address - RAM_START) % min(st[RAM_BYTES], RAM_BANK_BYTES)]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def cart_ram_write(st, mem, address, value, t):
     """A write to A000-BFFF that is not plain RAM (or any, while tracing)."""
     kind = st[MAPPER]
@@ -241,7 +240,7 @@ def cart_ram_write(st, mem, address, value, t):
 # -- MBC3's clock -----------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _rtc_tick(st):
     """One second, register by register (also right for out-of-range values)."""
     st[RTC_S] = (st[RTC_S] + 1) & 63
@@ -262,7 +261,7 @@ def _rtc_tick(st):
         st[RTC_CARRY] = 1
 
 
-@njit(cache=True, nogil=True)
+@jit
 def rtc_add_seconds(st, seconds):
     while seconds > 0 and (st[RTC_S] >= 60 or st[RTC_M] >= 60 or st[RTC_H] >= 24):
         _rtc_tick(st)
@@ -281,7 +280,7 @@ def rtc_add_seconds(st, seconds):
     st[RTC_D] = days % 512
 
 
-@njit(cache=True, nogil=True)
+@jit
 def rtc_catch_up(st, t):
     """Count the clock's seconds up to T-cycle t (none while halted)."""
     if st[RTC_HALT] == 0:
@@ -293,7 +292,7 @@ def rtc_catch_up(st, t):
     st[RTC_NOW_T] = t
 
 
-@njit(cache=True, nogil=True)
+@jit
 def rtc_write(st, register, value, t):
     """Write clock register 0-4 (S M H DL DH) at T-cycle t."""
     rtc_catch_up(st, t)

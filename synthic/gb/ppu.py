@@ -27,8 +27,6 @@ VRAM and OAM stay accessible in every mode (games only lose writes there, never 
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     FIRST_LINE_END_T,
@@ -38,6 +36,7 @@ from synthic.gb.slots import (
     NO_EVENT,
     PPU_EVENT_T,
 )
+from synthic.numba_cache import jit
 
 IF_ADDRESS = 0xFF0F
 LCDC_ADDRESS = 0xFF40
@@ -61,7 +60,7 @@ POST_BOOT_DOT = 100  # where line 153 is at PC = 0100 (LY 0, mode 1), our choice
 STAT_SOURCES = 0x78  # STAT bits 3-6: mode 0, mode 1, mode 2, LY=LYC interrupt selects
 
 
-@njit(cache=True, nogil=True)
+@jit
 def ly_and_mode(st, t):
     """(LY, mode) at T-cycle t; (0, 0) with the LCD off."""
     if st[LCD_ON] == 0:
@@ -82,7 +81,7 @@ def ly_and_mode(st, t):
     return line, 2
 
 
-@njit(cache=True, nogil=True)
+@jit
 def stat_line(st, t, sources, lyc):
     """The STAT interrupt line at T-cycle t for the enabled sources (STAT bits 3-6) and LYC."""
     if st[LCD_ON] == 0 or t < st[FIRST_LINE_END_T] - LINE_T:
@@ -99,13 +98,13 @@ def stat_line(st, t, sources, lyc):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _after(candidate, position):
     """candidate (a frame position) moved to the next frame if it is not after position."""
     return candidate if candidate > position else candidate + FRAME_T
 
 
-@njit(cache=True, nogil=True)
+@jit
 def next_ppu_event(st, mem, t):
     """The first T-cycle after t at which VBlank starts or an enabled STAT source may rise."""
     if st[LCD_ON] == 0:
@@ -134,7 +133,7 @@ def next_ppu_event(st, mem, t):
     return t - position + best
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _schedule(st, mem, t):
     event = next_ppu_event(st, mem, t)
     st[PPU_EVENT_T] = event
@@ -142,7 +141,7 @@ def _schedule(st, mem, t):
         st[NEXT_EVENT_T] = event
 
 
-@njit(cache=True, nogil=True)
+@jit
 def ppu_catch_up(st, mem, t):
     """Request the VBlank and STAT interrupts due at or before T-cycle t."""
     while st[PPU_EVENT_T] <= t:
@@ -158,7 +157,7 @@ def ppu_catch_up(st, mem, t):
         st[NEXT_EVENT_T] = st[PPU_EVENT_T]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def ppu_read(st, mem, address, t):
     """LCDC-WX (FF40-FF4B) read at T-cycle t."""
     if address == LY_ADDRESS:
@@ -171,7 +170,7 @@ def ppu_read(st, mem, address, t):
     return mem[address]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def ppu_write(st, mem, address, value, t):
     """LCDC, STAT, LYC (and the plain latches SCY, SCX, BGP, OBP0, OBP1, WY, WX) at t."""
     if address == LY_ADDRESS:

@@ -13,8 +13,6 @@ external clock (bit 0 clear) a transfer waits for a partner that never comes. SC
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     DIV_ORIGIN_T,
@@ -25,6 +23,7 @@ from synthic.gb.slots import (
     SERIAL_LEN,
     SERIAL_TOTAL,
 )
+from synthic.numba_cache import jit
 
 SB_ADDRESS = 0xFF01
 SC_ADDRESS = 0xFF02
@@ -33,7 +32,7 @@ SERIAL_INTERRUPT = 0x08
 BIT_T = 512  # T-cycles per bit at 8192 Hz: counter bit 8 falls once per 512
 
 
-@njit(cache=True, nogil=True)
+@jit
 def serial_finish(st, mem, t):
     """End the transfer if it is due by T-cycle t."""
     if st[SERIAL_EVENT_T] <= t:
@@ -43,7 +42,7 @@ def serial_finish(st, mem, t):
         mem[IF_ADDRESS] |= SERIAL_INTERRUPT
 
 
-@njit(cache=True, nogil=True)
+@jit
 def serial_write_sc(st, mem, serial_out, value, t):
     """SC written at T-cycle t: maybe start (or stop) a transfer."""
     serial_finish(st, mem, t)

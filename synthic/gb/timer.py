@@ -24,8 +24,6 @@ the M-cycle that starts at t sees that state.
 
 from __future__ import annotations
 
-from numba import njit
-
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     DIV_ORIGIN_T,
@@ -39,6 +37,7 @@ from synthic.gb.slots import (
     TIMER_RELOADED_T,
     TMA,
 )
+from synthic.numba_cache import jit
 
 IF_ADDRESS = 0xFF0F
 TIMER_INTERRUPT = 0x04  # IF / IE bit 2
@@ -46,14 +45,14 @@ POST_BOOT_COUNTER = 0xABCC  # the system counter at PC = 0100 on a DMG
 RELOAD_DELAY_T = 4  # one M-cycle between the overflow and the reload (cycle B)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def period_t(tac):
     """T-cycles between TIMA increments for TAC's clock select (bits 1-0): 1024 16 64 256."""
     select = tac & 3
     return 1024 if select == 0 else 4 << (2 * select)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def timer_signal(st, t):
     """The edge detector's input at t: TAC enable AND the selected system counter bit."""
     tac = st[TAC]
@@ -63,7 +62,7 @@ def timer_signal(st, t):
     return 1 if ((t - st[DIV_ORIGIN_T]) & half) != 0 else 0
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _tima_tick(st, t):
     """One increment of TIMA by an edge at t (a write's falling edge)."""
     if st[TIMA] == 0xFF:
@@ -73,7 +72,7 @@ def _tima_tick(st, t):
         st[TIMA] += 1
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _schedule(st):
     """TIMER_EVENT_T: the next reload, pending or predicted; NEXT_EVENT_T no later than it."""
     event = st[TIMER_RELOAD_T]
@@ -88,7 +87,7 @@ def _schedule(st):
         st[NEXT_EVENT_T] = event
 
 
-@njit(cache=True, nogil=True)
+@jit
 def timer_catch_up(st, mem, t):
     """Count TIMA's edges up to and including T-cycle t, doing reloads (and IF) on the way."""
     while True:
@@ -122,7 +121,7 @@ def timer_catch_up(st, mem, t):
     _schedule(st)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def timer_read(st, mem, address, t):
     """FF04-FF07 read at T-cycle t."""
     if address == 0xFF04:
@@ -135,7 +134,7 @@ def timer_read(st, mem, address, t):
     return 0xF8 | st[TAC]  # unused bits read 1
 
 
-@njit(cache=True, nogil=True)
+@jit
 def timer_write(st, mem, address, value, t):
     """FF04-FF07 written at T-cycle t. (The caller tells the APU about DIV writes.)"""
     timer_catch_up(st, mem, t)
@@ -162,7 +161,7 @@ def timer_write(st, mem, address, value, t):
     _schedule(st)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def timer_stop(st, mem, t):
     """STOP resets the system counter (Pan Docs "Using the STOP Instruction")."""
     timer_write(st, mem, 0xFF04, 0, t)
