@@ -324,7 +324,7 @@ def test_bench_emulator_runs(capsys):
     assert bench.run(args) == 0
     out = capsys.readouterr().out
     assert "start-up with a warm cache" in out
-    assert "bench_cpu.gb" in out and "bench_halt.gb" in out
+    assert "bench_cpu.gb" in out and "bench_halt.gb" in out and "bench_poll.gb" in out
 
 
 def test_the_numba_cache_guard_covers_the_sound_chip():
@@ -335,3 +335,29 @@ def test_the_numba_cache_guard_covers_the_sound_chip():
     names = {f"{p.parent.name}/{p.name}" for p in files}
     assert {"gb/sm83.py", "gb/bus.py", "gb/timer.py", "gb/ppu.py", "apu/apu.py"} <= names
     assert "gb/header.py" not in names
+
+
+@pytest.mark.parametrize("rom", ["bench_poll.gb", "bench_cpu.gb"])
+def test_quiet_io_reads_match_the_slow_path(rom):
+    """The CPU reads LY, STAT, IF, P1 and DIV through `bus.read_quiet` without leaving its
+    inner loop; with the bus's TRACE bit set it cannot (every I/O read goes to read_slow). Both
+    runs, with a button held for a while, must record the same writes at the same T-cycles and
+    end in the same state."""
+    from synthic.gb import Emulator
+    from synthic.gb.bus import TRACE
+    from synthic.gb.slots import BUS_MODE
+
+    path = Path(__file__).parents[1] / "synthic" / "gb" / "roms" / rom
+    quiet, slow = Emulator(path), Emulator(path)
+    slow.bus.state[BUS_MODE] |= TRACE  # the trace buffer is full at once: reads still go slow
+    for emu in (quiet, slow):
+        emu.run(seconds=0.5)
+        emu.press("start+left")
+        emu.run(seconds=0.25)
+        emu.release("start+left")
+        emu.run(seconds=0.5)
+    a, b = quiet.recording(), slow.recording()
+    assert len(a.t_cycles) > 50
+    assert a.same_writes(b)
+    assert np.array_equal(quiet.cpu, slow.cpu)
+    assert np.array_equal(quiet.bus.mem[0xC000:0xE000], slow.bus.mem[0xC000:0xE000])

@@ -371,3 +371,20 @@ def test_manifest_covers_every_source():
     for path in build_roms.BENCH_DIR.glob("*.s"):
         assert path in sources, f"{path} not in ROMS"
     assert all(spec.image.exists() for spec in build_roms.ROMS)
+
+
+def test_bench_poll_reads_the_joypad_each_frame():
+    """bench_poll.gb stores the buttons it reads (pressed = 1: Down Up Left Right in bits 7-4,
+    Start Select B A in bits 3-0) at C004 each frame, in our emulator."""
+    from synthic.gb import Emulator
+
+    spec = build_roms.BY_NAME["bench_poll"]
+    emu = Emulator(spec.image)
+    emu.run(seconds=0.5)
+    assert emu.read(0xC004) == 0x00
+    emu.press("a+down")
+    emu.run(frames=2)
+    assert emu.read(0xC004) == 0x81
+    emu.release("a")
+    emu.run(frames=2)
+    assert emu.read(0xC004) == 0x80

@@ -294,6 +294,31 @@ def read_slow(bus, address, t_cycle):
 
 
 @jit
+def read_quiet(st, mem, address, t_cycle):
+    """The value of an I/O register read that changes nothing and raises nothing, or -1 when
+    `read_slow` must make it. Quiet: LY, STAT and the other PPU registers, DIV and P1 (all
+    computed from the T-cycle or held state), IF while no device is due to act. LDH A,(n8)
+    tries it first, so that a game polling LY or STAT for VBlank (as many do) neither passes
+    the Bus to a call nor leaves the CPU's inner loop: bench_poll.gb about 3x faster. Not
+    while tracing (the trace records every access)."""
+    if st[BUS_MODE] != SYSTEM or address < 0xFF00 or address >= 0xFF80:
+        return np.int64(-1)
+    if address >= 0xFF40:
+        if address < 0xFF4C:
+            return np.int64(ppu_read(st, mem, address, t_cycle))
+        return np.int64(-1)
+    if address == IF_ADDRESS:
+        if t_cycle < st[NEXT_EVENT_T]:
+            return np.int64(mem[IF_ADDRESS] | 0xE0)  # the 3 unused IF bits read 1
+        return np.int64(-1)
+    if address == 0xFF00:
+        return np.int64(p1_read(st, mem))
+    if address == 0xFF04:
+        return np.int64(timer_read(st, mem, address, t_cycle))
+    return np.int64(-1)
+
+
+@jit
 def write_slow(bus, address, value, t_cycle):
     """A write to a SPECIAL page: the memory map's devices, and the trace. Like `read_slow`,
     it sends the CPU to its full boundary; a write to the mapper's registers (0000-7FFF, the

@@ -32,7 +32,6 @@ from synthic.gb.gen_sm83_loop import (
     READ_BC,
     READ_DE,
     READ_FF_C,
-    READ_FF_N,
     READ_HL,
     READ_NN,
     READ_POP,
@@ -331,9 +330,8 @@ def opcode(op: int) -> tuple[str, Code]:
         b.operand_bytes = 1
         if op == 0xE0:
             b.write("0xFF00 | lo", "a")
-        else:
-            b.read_mode = READ_FF_N
-            b.code("a = v")
+        else:  # the read in its own code, trying bus.read_quiet first: where games poll LY
+            b.code(*read_lines("v", "0xFF00 | lo", quiet=True), "t += 4", "a = v")
         return ("LDH (n8),A" if op == 0xE0 else "LDH A,(n8)"), b
     if op == 0xE8:
         sp_plus_e8(b)

@@ -23,6 +23,7 @@ from synthic.gb.bus import (
     PAGE_SHIFT,
     enter_stop,
     halt_can_wake,
+    read_quiet,
     read_slow,
     service_events,
     write_slow,
@@ -86,7 +87,7 @@ READ_MODE = np.array(
             "00000010000000100000001000000010"  # 80-9F
             "00000010000000100000001000000010"  # A0-BF
             "07000000070000000700000007000000"  # C0-DF
-            "07000000000000005760000000400000"  # E0-FF
+            "07000000000000000760000000400000"  # E0-FF
         )
     ],
     dtype=np.int64,
@@ -1353,6 +1354,15 @@ def run(cpu, bus, t_limit, max_instructions):
                         pc = 0x28
                     elif op == 0xF0:  # LDH A,(n8)
                         pc = (pc + 1) & 0xFFFF
+                        addr = 0xFF00 | (nn & 0xFF)
+                        base = read_page[np.uint64(addr >> PAGE_SHIFT)]
+                        if base >= 0:
+                            v = mem[np.uint64(base + addr)]
+                        else:
+                            v = read_quiet(state, mem, addr, t)
+                            if v < 0:
+                                v = read_slow(bus, addr, t)
+                        t += 4
                         cpu[A] = v
                     elif op == 0xF1:  # POP AF
                         cpu[A] = (v >> 8)

@@ -111,6 +111,7 @@ ROMS: list[RomSpec] = [
     ),
     _bench("bench_cpu", "SYN BENCH CPU"),
     _bench("bench_halt", "SYN BENCH HALT"),
+    _bench("bench_poll", "SYN BENCH POLL"),
 ]
 
 BY_NAME = {spec.name: spec for spec in ROMS}

@@ -1,0 +1,184 @@
+; bench_poll.s -- benchmark ROM for Synthic's emulator shaped like a game that never halts:
+; its main loop busy-waits for VBlank by reading LY, as many games do, then reads the joypad
+; and plays the frame's sound. Most of its instructions are I/O reads, so it measures the
+; emulator's slow memory path (registers that devices compute from the T-cycle).
+;
+; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
+;     python tests/roms/build_roms.py bench_poll
+; 32 KiB, no MBC. Self-contained: includes nothing.
+;
+; Per frame, with interrupts disabled:
+;   * wait until LY = 144 (`ldh a, (rLY)` / `cp #144` / `jr nz`), about 1,000 reads a frame;
+;   * read the joypad the usual way (select the d-pad, read P1 twice, select the buttons,
+;     read P1 four times, deselect) into JOYPAD;
+;   * play the frame: the music of bench_halt.s (CH1 vibrato every frame, a CH1 note and a
+;     CH4 drum every 8th frame, a CH2 note and NR50 every 32nd frame);
+;   * wait until LY leaves 144, so that each frame plays once.
+;
+; Memory (WRAM): 0xC000-0xC001 frames played (16-bit little-endian), 0xC002 sequence
+; position (0-15), 0xC003 current CH1 low byte, 0xC004 the last joypad byte. Nothing is sent
+; over serial.
+
+rIF   = 0xFF0F
+rNR10 = 0xFF10
+rNR11 = 0xFF11
+rNR12 = 0xFF12
+rNR13 = 0xFF13
+rNR14 = 0xFF14
+rNR21 = 0xFF16
+rNR22 = 0xFF17
+rNR23 = 0xFF18
+rNR24 = 0xFF19
+rNR42 = 0xFF21
+rNR43 = 0xFF22
+rNR44 = 0xFF23
+rNR50 = 0xFF24
+rNR51 = 0xFF25
+rNR52 = 0xFF26
+rLCDC = 0xFF40
+rLY   = 0xFF44
+rP1   = 0xFF00
+rIE   = 0xFFFF
+
+FRAMES = 0xC000         ; 16-bit
+POS    = 0xC002
+CUR_LO = 0xC003
+JOYPAD = 0xC004
+
+    .area _ROM0 (ABS)
+
+    .org 0x0100
+    nop
+    jp 0x0150
+
+    .org 0x0150
+    di
+    ld sp, #0xE000
+    xor a
+    ld (FRAMES), a
+    ld (FRAMES + 1), a
+    ld (POS), a
+    ld (CUR_LO), a
+    ld (JOYPAD), a
+    ldh (rIE), a
+    ld a, #0x80
+    ldh (rNR52), a
+    ld a, #0x77
+    ldh (rNR50), a
+    ld a, #0xFF
+    ldh (rNR51), a
+    xor a
+    ldh (rNR10), a
+    ld a, #0x80
+    ldh (rNR11), a
+    ld a, #0x40
+    ldh (rNR21), a
+    ; the LCD must run for LY to count
+    ldh a, (rLCDC)
+    or #0x80
+    ldh (rLCDC), a
+main_loop:
+1$: ldh a, (rLY)            ; wait for VBlank
+    cp #144
+    jr nz, 1$
+    ld a, #0x20             ; the d-pad
+    ldh (rP1), a
+    ldh a, (rP1)
+    ldh a, (rP1)
+    and #0x0F
+    swap a
+    ld b, a
+    ld a, #0x10             ; the buttons
+    ldh (rP1), a
+    ldh a, (rP1)
+    ldh a, (rP1)
+    ldh a, (rP1)
+    ldh a, (rP1)
+    and #0x0F
+    or b
+    cpl
+    ld (JOYPAD), a
+    ld a, #0x30
+    ldh (rP1), a
+    call play_frame         ; counts the frame too
+3$: ldh a, (rLY)            ; wait for the end of line 144
+    cp #144
+    jr z, 3$
+    jr main_loop
+
+play_frame:
+    ld hl, #FRAMES
+    inc (hl)
+    jr nz, 1$
+    inc hl
+    inc (hl)
+1$: ld a, (FRAMES)
+    ld c, a                 ; C = frame number (low byte)
+    and #7
+    jr nz, 3$
+    ; every 8th frame: CH1 note and CH4 drum
+    ld a, (POS)
+    ld e, a
+    inc a
+    and #15
+    ld (POS), a
+    ld d, #0
+    ld hl, #sequence
+    add hl, de
+    add hl, de
+    ld a, #0xC3
+    ldh (rNR12), a
+    ld a, (hl+)
+    ld (CUR_LO), a
+    ldh (rNR13), a
+    ld a, (hl)
+    or #0x80
+    ldh (rNR14), a
+    ld a, c
+    and #8
+    jr z, 2$
+    ld a, #0x51             ; hi-hat
+    ldh (rNR42), a
+    xor a
+    ldh (rNR43), a
+    jr 21$
+2$: ld a, #0xC1             ; kick
+    ldh (rNR42), a
+    ld a, #0x71
+    ldh (rNR43), a
+21$:ld a, #0x80
+    ldh (rNR44), a
+    jr 4$
+    ; other frames: vibrato on CH1's low byte
+3$: ld e, a
+    ld d, #0
+    ld hl, #vibrato
+    add hl, de
+    ld a, (CUR_LO)
+    add a, (hl)
+    ldh (rNR13), a
+    ; every 32nd frame: CH2 note and master volume
+4$: ld a, c
+    and #31
+    jr nz, 5$
+    ld a, #0xA4
+    ldh (rNR22), a
+    ld a, #<0x6B2           ; G4
+    ldh (rNR23), a
+    ld a, #(>0x6B2) | 0x80
+    ldh (rNR24), a
+    ld a, c
+    and #32
+    ld a, #0x77
+    jr z, 41$
+    ld a, #0x55
+41$:ldh (rNR50), a
+5$: ret
+
+; 16 pulse periods (p = 2048 - 131072 / f): C5 E5 G5 E5 D5 F5 A5 F5 E5 G5 C6 G5 D5 G5 B5 G5
+sequence:
+    .dw 0x706, 0x739, 0x759, 0x739, 0x721, 0x744, 0x76B, 0x744
+    .dw 0x739, 0x759, 0x783, 0x759, 0x721, 0x759, 0x77B, 0x759
+
+vibrato:                    ; frames 1-7 of each 8
+    .db 0, 0, 1, 2, 1, 0, 0xFF, 0xFE
