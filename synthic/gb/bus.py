@@ -43,8 +43,9 @@ a field load, and caches functions taking one):
 
 Why page tables: plain memory costs two loads and no mode test, and the interpreter (sm83.py)
 can write that fast path out at each access site. A call per access would not do: a numba call
-passing the Bus is not inlined by LLVM and pays for reference counting. So `bus_read` and the
-generator's `read_lines` / `write_lines` must stay in step; everything else is in the slow path.
+passing the Bus is not inlined by LLVM and passes the tuple flattened, ~160 machine words. So
+`bus_read` and the generator's `read_lines` / `write_lines` must stay in step; everything else
+is in the slow path.
 
 Events: state[NEXT_EVENT_T] is no later than the earliest T-cycle at which some device must act
 on its own (a timer reload, VBlank or a STAT source, the end of a serial transfer). The CPU

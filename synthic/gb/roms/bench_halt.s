@@ -3,9 +3,10 @@
 ;
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_halt
-; 32 KiB, no MBC. Self-contained: includes nothing.
+; 32 KiB, no MBC. Includes bench_music.inc (the music, shared with bench_poll.s).
 ;
-; Per VBlank (Pan Docs "Interrupts": vector 0x40) the handler:
+; Per VBlank (Pan Docs "Interrupts": vector 0x40) the handler calls play_frame
+; (bench_music.inc):
 ;   * every frame: CH1 vibrato, NR13 = note low byte + a small offset (no trigger);
 ;   * every 8th frame: a new CH1 note (NR12, NR13, NR14 with trigger) from a 16-note
 ;     sequence, and CH4 (NR42, NR43, NR44) alternating kick and hi-hat;
@@ -94,82 +95,11 @@ vblank:
     push bc
     push de
     push hl
-    ld hl, #FRAMES
-    inc (hl)
-    jr nz, 1$
-    inc hl
-    inc (hl)
-1$: ld a, (FRAMES)
-    ld c, a                 ; C = frame number (low byte)
-    and #7
-    jr nz, 3$
-    ; every 8th frame: CH1 note and CH4 drum
-    ld a, (POS)
-    ld e, a
-    inc a
-    and #15
-    ld (POS), a
-    ld d, #0
-    ld hl, #sequence
-    add hl, de
-    add hl, de
-    ld a, #0xC3
-    ldh (rNR12), a
-    ld a, (hl+)
-    ld (CUR_LO), a
-    ldh (rNR13), a
-    ld a, (hl)
-    or #0x80
-    ldh (rNR14), a
-    ld a, c
-    and #8
-    jr z, 2$
-    ld a, #0x51             ; hi-hat
-    ldh (rNR42), a
-    xor a
-    ldh (rNR43), a
-    jr 21$
-2$: ld a, #0xC1             ; kick
-    ldh (rNR42), a
-    ld a, #0x71
-    ldh (rNR43), a
-21$:ld a, #0x80
-    ldh (rNR44), a
-    jr 4$
-    ; other frames: vibrato on CH1's low byte
-3$: ld e, a
-    ld d, #0
-    ld hl, #vibrato
-    add hl, de
-    ld a, (CUR_LO)
-    add a, (hl)
-    ldh (rNR13), a
-    ; every 32nd frame: CH2 note and master volume
-4$: ld a, c
-    and #31
-    jr nz, 5$
-    ld a, #0xA4
-    ldh (rNR22), a
-    ld a, #<0x6B2           ; G4
-    ldh (rNR23), a
-    ld a, #(>0x6B2) | 0x80
-    ldh (rNR24), a
-    ld a, c
-    and #32
-    ld a, #0x77
-    jr z, 41$
-    ld a, #0x55
-41$:ldh (rNR50), a
-5$: pop hl
+    call play_frame
+    pop hl
     pop de
     pop bc
     pop af
     reti
 
-; 16 pulse periods (p = 2048 - 131072 / f): C5 E5 G5 E5 D5 F5 A5 F5 E5 G5 C6 G5 D5 G5 B5 G5
-sequence:
-    .dw 0x706, 0x739, 0x759, 0x739, 0x721, 0x744, 0x76B, 0x744
-    .dw 0x739, 0x759, 0x783, 0x759, 0x721, 0x759, 0x77B, 0x759
-
-vibrato:                    ; frames 1-7 of each 8
-    .db 0, 0, 1, 2, 1, 0, 0xFF, 0xFE
+    .include "bench_music.inc"
