@@ -361,3 +361,28 @@ def test_quiet_io_reads_match_the_slow_path(rom):
     assert a.same_writes(b)
     assert np.array_equal(quiet.cpu, slow.cpu)
     assert np.array_equal(quiet.bus.mem[0xC000:0xE000], slow.bus.mem[0xC000:0xE000])
+
+
+def test_emulator_compiles_without_reference_counting():
+    """Every numba function of the emulator, save the test-vector harness, is compiled with
+    synthic.numba_cache.jit (no reference counting: an I/O access would cost ~10x more)."""
+    import importlib
+    import pkgutil
+
+    from numba.core.dispatcher import Dispatcher
+
+    import synthic.gb
+    from synthic.numba_cache import NRT
+
+    if NRT:
+        pytest.skip("SYNTHIC_NRT=1 asks for reference counting")
+    found = []
+    for info in pkgutil.iter_modules(synthic.gb.__path__):
+        if info.name in ("single_step", "gen_sm83", "gen_sm83_loop"):
+            continue
+        module = importlib.import_module(f"synthic.gb.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__:
+                found.append((module.__name__, value.py_func.__name__, value.targetoptions))
+    assert len(found) > 40
+    assert [(m, f) for m, f, options in found if options.get("_nrt") is not False] == []
