@@ -13,6 +13,7 @@ configfile: "config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/jukebox.smk"
+include: "workflow/rules/compile.smk"
 include: "workflow/rules/record.smk"
 include: "workflow/rules/render.smk"
 

@@ -17,7 +17,19 @@ from synthic import __version__
 from synthic.errors import SynthicError
 
 # In pipeline order. Each name is a module in synthic.commands.
-COMMANDS = ["demo", "jukebox", "run", "record", "convert", "info", "wav", "play", "rom", "bench"]
+COMMANDS = [
+    "demo",
+    "jukebox",
+    "compile",
+    "run",
+    "record",
+    "convert",
+    "info",
+    "wav",
+    "play",
+    "rom",
+    "bench",
+]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):

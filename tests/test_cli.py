@@ -80,3 +80,11 @@ def test_bench_formats_prints_figures(cli):
     status, out, _ = cli("bench", "formats", "--writes", "20000", "--repeat", "1")
     assert status == 0
     assert "native binary read:" in out and "M writes/s" in out
+
+
+def test_compile_reports_the_emulator_and_the_renderer(cli, tmp_path):
+    report = tmp_path / "compiled.txt"
+    status, out, _ = cli("compile", "-o", report)
+    assert status == 0
+    assert report.read_text() == out
+    assert "emulator: ready in" in out and "renderer: ready in" in out and "numba" in out

@@ -80,8 +80,17 @@ def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
     roms = yaml.safe_load((checkout / "config.yaml").read_text())["jukebox"]["roms"]
     out = snakemake(checkout, "-n", "--cores", "2")
     assert out.returncode == 0, out.stderr
-    planned = {r: jobs_run(out, r) for r in ("jukebox", "record", "render", "collect_wav", "demo")}
-    assert planned == {"jukebox": roms, "record": roms, "render": roms, "collect_wav": 1, "demo": 0}
+    rules = ("jukebox", "compile", "record", "render", "collect_wav", "demo")
+    planned = {r: jobs_run(out, r) for r in rules}
+    compiled = (checkout / "results/compiled.txt").exists()  # if another test ran it first
+    assert planned == {
+        "jukebox": roms,
+        "compile": 0 if compiled else 1,
+        "record": roms,
+        "render": roms,
+        "collect_wav": 1,
+        "demo": 0,
+    }
     assert f"results/jukebox/jukebox_{roms:02d}.gb" in out.stdout
     demo_run = snakemake(checkout, "-n", "--cores", "2", "--config", "roms=demo")
     assert demo_run.returncode == 0, demo_run.stderr
@@ -130,6 +139,8 @@ def test_default_workflow_runs_and_only_rebuilds_what_is_stale(checkout, tmp_pat
     settings.write_text(SMALL_JUKEBOX)
     out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
     assert out.returncode == 0, out.stderr[-3000:]
+    assert jobs_run(out, "compile") == 1  # once, before the recordings
+    assert "emulator: ready in" in (checkout / "results/compiled.txt").read_text()
     names = ["jukebox_01", "jukebox_02"]
     for name in names:
         image = (checkout / f"results/jukebox/{name}.gb").read_bytes()
@@ -158,8 +169,10 @@ def test_default_workflow_runs_and_only_rebuilds_what_is_stale(checkout, tmp_pat
     settings.write_text(SMALL_JUKEBOX.replace("roms: 2", "roms: 3"))
     more = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
     assert more.returncode == 0, more.stderr[-3000:]
-    ran = {r: jobs_run(more, r) for r in ("jukebox", "record", "render", "collect_wav")}
-    assert ran == {"jukebox": 1, "record": 1, "render": 1, "collect_wav": 1}, more.stdout
+    ran = {r: jobs_run(more, r) for r in ("jukebox", "compile", "record", "render", "collect_wav")}
+    assert ran == {"jukebox": 1, "compile": 0, "record": 1, "render": 1, "collect_wav": 1}, (
+        more.stdout
+    )
     assert len(list((checkout / "results/wav").glob("*.wav"))) == 3
 
 
@@ -219,8 +232,17 @@ def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path
     shutil.copy(ROOT / "tests/roms/music.gb", folder / "b.gb")
     out = snakemake(checkout, "-n", "--cores", "2", "results/wav/", "--config", f"roms={folder}")
     assert out.returncode == 0, out.stderr
-    planned = {r: jobs_run(out, r) for r in ("jukebox", "record", "render", "collect_wav")}
-    assert planned == {"jukebox": 0, "record": 2, "render": 2, "collect_wav": 1}
+    planned = {
+        r: jobs_run(out, r) for r in ("jukebox", "compile", "record", "render", "collect_wav")
+    }
+    compiled = (checkout / "results/compiled.txt").exists()  # an earlier test may have run it
+    assert planned == {
+        "jukebox": 0,
+        "compile": 0 if compiled else 1,
+        "record": 2,
+        "render": 2,
+        "collect_wav": 1,
+    }
     assert "results/recordings/a" in out.stdout and "results/recordings/b" in out.stdout
     readme = (ROOT / "README.md").read_text()
     assert "snakemake --cores 16 results/wav/ --config roms=" in readme

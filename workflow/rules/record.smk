@@ -3,7 +3,8 @@
 
 rule record:
     input:
-        lambda wildcards: INPUTS[wildcards.name].path,
+        source=lambda wildcards: INPUTS[wildcards.name].path,
+        compiled=ancient("results/compiled.txt"),
     output:
         directory("results/recordings/{name}"),
     log:
@@ -25,6 +26,6 @@ rule record:
         seed=config["seed"],
         explore=EXPLORE_JSON,
     shell:
-        "python -m synthic record {input:q} {params.member} -o {output:q} "
+        "python -m synthic record {input.source:q} {params.member} -o {output:q} "
         "--name {wildcards.name} --seconds {params.seconds} --seed {params.seed} "
         "--explore {params.explore:q} > {log:q} 2>&1"

@@ -5,7 +5,8 @@
 
 rule render:
     input:
-        "results/recordings/{name}",
+        recordings="results/recordings/{name}",
+        compiled=ancient("results/compiled.txt"),
     output:
         directory("results/render/{name}"),
     log:
@@ -18,7 +19,7 @@ rule render:
     resources:
         mem_mb=2000,
     shell:
-        "python -m synthic wav {input:q} -o {output:q} --check --drop-flagged --jobs 1 "
+        "python -m synthic wav {input.recordings:q} -o {output:q} --check --drop-flagged --jobs 1 "
         "> {log:q} 2>&1"
 
 
