@@ -3,7 +3,7 @@
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_cpu
 ; (synthic/asm.py: assemble with sdasgb, link with sdldgb, lay out with makebin, header and
-; checksums fixed up in Python). 32 KiB, no MBC. Self-contained: includes nothing.
+; checksums fixed up in Python). 32 KiB, no MBC. Includes hardware.inc (register names).
 ;
 ; What it does, forever, with interrupts disabled:
 ;   * a work block (about 15,000 M-cycles, close to a frame's 17,556) that mixes what game code does: a 256-byte copy
@@ -22,29 +22,7 @@
 ; frames played (16-bit), 0xC006 running checksum of the work, 0xC007-0xC008 generator
 ; state; 0xC100-0xC1FF the copy buffer. Nothing is sent over serial.
 
-rIF   = 0xFF0F
-rNR10 = 0xFF10
-rNR11 = 0xFF11
-rNR12 = 0xFF12
-rNR13 = 0xFF13
-rNR14 = 0xFF14
-rNR21 = 0xFF16
-rNR22 = 0xFF17
-rNR23 = 0xFF18
-rNR24 = 0xFF19
-rNR30 = 0xFF1A
-rNR32 = 0xFF1C
-rNR33 = 0xFF1D
-rNR34 = 0xFF1E
-rNR42 = 0xFF21
-rNR43 = 0xFF22
-rNR44 = 0xFF23
-rNR50 = 0xFF24
-rNR51 = 0xFF25
-rNR52 = 0xFF26
-rWAVE = 0xFF30
-rLCDC = 0xFF40
-rIE   = 0xFFFF
+    .include "hardware.inc"
 
 BLOCKS   = 0xC000       ; 32-bit
 FRAMES   = 0xC004       ; 16-bit

@@ -5,7 +5,7 @@
 ;
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_poll
-; 32 KiB, no MBC. Includes bench_music.inc (the music, shared with bench_halt.s).
+; 32 KiB, no MBC. Includes hardware.inc and bench_music.inc (the music, shared with bench_halt.s).
 ;
 ; Per frame, with interrupts disabled:
 ;   * wait until LY = 144 (`ldh a, (rLY)` / `cp #144` / `jr nz`), about 1,000 reads a frame;
@@ -19,26 +19,7 @@
 ; position (0-15), 0xC003 current CH1 low byte, 0xC004 the last joypad byte. Nothing is sent
 ; over serial.
 
-rIF   = 0xFF0F
-rNR10 = 0xFF10
-rNR11 = 0xFF11
-rNR12 = 0xFF12
-rNR13 = 0xFF13
-rNR14 = 0xFF14
-rNR21 = 0xFF16
-rNR22 = 0xFF17
-rNR23 = 0xFF18
-rNR24 = 0xFF19
-rNR42 = 0xFF21
-rNR43 = 0xFF22
-rNR44 = 0xFF23
-rNR50 = 0xFF24
-rNR51 = 0xFF25
-rNR52 = 0xFF26
-rLCDC = 0xFF40
-rLY   = 0xFF44
-rP1   = 0xFF00
-rIE   = 0xFFFF
+    .include "hardware.inc"
 
 FRAMES = 0xC000         ; 16-bit
 POS    = 0xC002
