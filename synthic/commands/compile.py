@@ -16,8 +16,8 @@ def add_parser(sub) -> None:
         description="Compile the emulator (by running a project-built ROM for a few frames) and "
         "the WAV renderer (by rendering what it recorded) into numba's on-disk cache, or load "
         "them from it, and say how long each took. On a fresh machine compiling takes about two "
-        "CPU-minutes; afterwards every `synthic record` or `synthic wav` process starts in "
-        "about a second. The workflow runs this once before the first recording, so that "
+        "CPU-minutes; afterwards a `synthic record` or `synthic wav` process starts in about "
+        "two seconds. The workflow runs this once before the first recording, so that "
         "parallel jobs do not each compile the same code.",
         formatter_class=HelpFormatter,
     )
