@@ -28,6 +28,7 @@ from synthic.asm import BankSource, build_rom  # noqa: E402
 TEST_DIR = REPO / "tests" / "roms"
 SRC_DIR = TEST_DIR / "src"
 BENCH_DIR = REPO / "synthic" / "gb" / "roms"
+DRIVER_DIR = REPO / "synthic" / "jukebox" / "driver"  # hardware.inc: register names
 
 # Cartridge types (header byte 0x147, Pan Docs "The Cartridge Header").
 ROM_ONLY = 0x00
@@ -47,6 +48,7 @@ class RomSpec:
     ram_kib: int = 0
     # Banks 1..rom_banks-1 built from this template (it receives BANK = n), if set.
     bank_template: Path | None = None
+    include_dirs: tuple[Path, ...] = (SRC_DIR,)  # after the source's own folder
 
     def sources(self) -> dict[int, Path | BankSource]:
         sources: dict[int, Path | BankSource] = {0: self.bank0}
@@ -62,7 +64,7 @@ class RomSpec:
             cart_type=self.cart_type,
             rom_banks=self.rom_banks,
             ram_kib=self.ram_kib,
-            include_dirs=[SRC_DIR],
+            include_dirs=list(self.include_dirs),
         )
 
 
@@ -74,7 +76,9 @@ def _test(name: str, title: str, **kwargs) -> RomSpec:
 
 
 def _bench(name: str, title: str) -> RomSpec:
-    return RomSpec(name, BENCH_DIR / f"{name}.gb", title, BENCH_DIR / f"{name}.s")
+    return RomSpec(
+        name, BENCH_DIR / f"{name}.gb", title, BENCH_DIR / f"{name}.s", include_dirs=(DRIVER_DIR,)
+    )
 
 
 ROMS: list[RomSpec] = [

@@ -3,7 +3,8 @@
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_cpu
 ; (synthic/asm.py: assemble with sdasgb, link with sdldgb, lay out with makebin, header and
-; checksums fixed up in Python). 32 KiB, no MBC. Includes hardware.inc (register names).
+; checksums fixed up in Python). 32 KiB, no MBC. Includes hardware.inc (register names, from
+; synthic/jukebox/driver).
 ;
 ; What it does, forever, with interrupts disabled:
 ;   * a work block (about 15,000 M-cycles, close to a frame's 17,556) that mixes what game code does: a 256-byte copy

@@ -3,7 +3,8 @@
 ;
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_halt
-; 32 KiB, no MBC. Includes hardware.inc and bench_music.inc (the music, shared with bench_poll.s).
+; 32 KiB, no MBC. Includes hardware.inc (register names, from
+; synthic/jukebox/driver) and bench_music.inc (the music, shared with bench_poll.s).
 ;
 ; Per VBlank (Pan Docs "Interrupts": vector 0x40) the handler calls play_frame
 ; (bench_music.inc):

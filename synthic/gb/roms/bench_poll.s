@@ -5,7 +5,8 @@
 ;
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_poll
-; 32 KiB, no MBC. Includes hardware.inc and bench_music.inc (the music, shared with bench_halt.s).
+; 32 KiB, no MBC. Includes hardware.inc (register names, from
+; synthic/jukebox/driver) and bench_music.inc (the music, shared with bench_halt.s).
 ;
 ; Per frame, with interrupts disabled:
 ;   * wait until LY = 144 (`ldh a, (rLY)` / `cp #144` / `jr nz`), about 1,000 reads a frame;
