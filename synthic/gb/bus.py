@@ -296,27 +296,14 @@ def read_slow(bus, address, t_cycle):
 
 @jit
 def read_quiet(st, mem, address, t_cycle):
-    """The value of an I/O register read that changes nothing and raises nothing, or -1 when
-    `read_slow` must make it. Quiet: LY, STAT and the other PPU registers, DIV and P1 (all
-    computed from the T-cycle or held state), IF while no device is due to act. LDH A,(n8)
-    tries it first, so that a game polling LY or STAT for VBlank (as many do) neither passes
-    the Bus to a call nor leaves the CPU's inner loop: bench_poll.gb about 3x faster. Not
-    while tracing (the trace records every access)."""
+    """The value of an I/O register read that changes nothing and raises nothing
+    (`_io_read_quiet`), or -1 when `read_slow` must make it. LDH A,(n8) tries it first, so
+    that a game polling LY or STAT for VBlank (as many do) neither passes the Bus to a call
+    nor leaves the CPU's inner loop: bench_poll.gb about 3x faster. Not while tracing (the
+    trace records every access)."""
     if st[BUS_MODE] != SYSTEM or address < 0xFF00 or address >= 0xFF80:
         return np.int64(-1)
-    if address >= 0xFF40:
-        if address < 0xFF4C:
-            return np.int64(ppu_read(st, mem, address, t_cycle))
-        return np.int64(-1)
-    if address == IF_ADDRESS:
-        if t_cycle < st[NEXT_EVENT_T]:
-            return np.int64(mem[IF_ADDRESS] | 0xE0)  # the 3 unused IF bits read 1
-        return np.int64(-1)
-    if address == 0xFF00:
-        return np.int64(p1_read(st, mem))
-    if address == 0xFF04:
-        return np.int64(timer_read(st, mem, address, t_cycle))
-    return np.int64(-1)
+    return _io_read_quiet(st, mem, address, t_cycle)
 
 
 @jit
@@ -458,34 +445,52 @@ def _system_write(bus, address, value, t_cycle):
         bus.mem[address] = value  # VRAM, WRAM (while tracing)
 
 
+@jit(inline="always")
+def _io_read_quiet(st, mem, address, t_cycle):
+    """An I/O register (FF00-FF7F) whose read changes nothing and raises nothing, or -1: LY,
+    STAT and the other PPU registers, DIV and P1 (computed from the T-cycle or held state), IF
+    while no device is due to act. `_io_read` and `read_quiet` both start here."""
+    if address >= 0xFF40:
+        if address < 0xFF4C:
+            return np.int64(ppu_read(st, mem, address, t_cycle))
+        return np.int64(-1)
+    if address == IF_ADDRESS:
+        if t_cycle < st[NEXT_EVENT_T]:
+            return np.int64(mem[IF_ADDRESS] | 0xE0)  # the 3 unused IF bits read 1
+        return np.int64(-1)
+    if address == 0xFF00:
+        return np.int64(p1_read(st, mem))
+    if address == 0xFF04:
+        return np.int64(timer_read(st, mem, address, t_cycle))
+    return np.int64(-1)
+
+
 @jit(inline="always")  # one call level from the CPU (see read_slow)
 def _io_read(bus, address, t_cycle):
     """I/O registers FF00-FF7F, each device caught up to t_cycle first."""
     st = bus.state
     mem = bus.mem
-    if address == IF_ADDRESS:
-        if t_cycle >= st[NEXT_EVENT_T]:
-            service_events(bus, t_cycle)
-        return mem[IF_ADDRESS] | 0xE0  # the 3 unused IF bits read 1
+    value = _io_read_quiet(st, mem, address, t_cycle)
+    if value >= 0:
+        return value
+    if address == IF_ADDRESS:  # a device is due to act: it may raise an interrupt first
+        service_events(bus, t_cycle)
+        return np.int64(mem[IF_ADDRESS] | 0xE0)
     if address >= 0xFF40:
-        if address < 0xFF4C:
-            return ppu_read(st, mem, address, t_cycle)
-        return 0xFF
+        return np.int64(0xFF)
     if address >= 0xFF10:
-        return apu_read(bus.apu, t_cycle, address)
+        return np.int64(apu_read(bus.apu, t_cycle, address))
     if address >= 0xFF04:
         if address < 0xFF08:
-            return timer_read(st, mem, address, t_cycle)
-        return 0xFF
-    if address == 0xFF00:
-        return p1_read(st, mem)
+            return np.int64(timer_read(st, mem, address, t_cycle))
+        return np.int64(0xFF)
     if address == 0xFF01:
         serial_finish(st, mem, t_cycle)
-        return mem[address]
+        return np.int64(mem[address])
     if address == 0xFF02:
         serial_finish(st, mem, t_cycle)
-        return mem[address] | 0x7E
-    return 0xFF
+        return np.int64(mem[address] | 0x7E)
+    return np.int64(0xFF)
 
 
 @jit(inline="always")  # one call level from the CPU (see read_slow)
