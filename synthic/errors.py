@@ -39,3 +39,34 @@ class FormatError(SynthicError):
 
 class UnrepresentableError(SynthicError):
     """Writing data that a target format cannot hold (without --lossy)."""
+
+
+def display_name(name: str | bytes | os.PathLike) -> str:
+    """A file or member name as safe, printable text: bytes that are not UTF-8 (surrogate
+    escapes from `os.fsdecode`) become `\\xNN`, control characters (C0, DEL, C1, line and
+    paragraph separators) become `\\n`, `\\t` or `\\xNN` / `\\uNNNN` escapes, and a backslash is
+    doubled, so the text can go into metadata, tables, logs and terminals as it is."""
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    elif not isinstance(name, str):
+        name = os.fspath(name)
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:  # any other lone surrogate
+            out.append(f"\\u{code:04x}")
+        elif ch in "\n\t\r":
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch])
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif code in (0x2028, 0x2029):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
