@@ -9,19 +9,31 @@ Level: DEFAULT_GAIN (1/64) maps all four DACs at full deflection with master vol
 which leaves room for the high-pass filter's worst-case doubling, so output stays within [-1, 1]
 but for the band-limited steps' small overshoot. Nothing is clamped: `clipping` reports the peak
 and how many values exceed 1 (callers writing fixed-point audio should check it).
+
+`render_blocks` (same arguments) yields the same samples a block at a time, holding at most
+about `block_samples` of them at once, for renders too long to hold whole (a 24-hour recording
+is 30 GB of float32 audio); the blocks, concatenated, equal `render`'s result bit for bit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from synthic.apu.apu import apu_flush, apu_write
+from synthic.apu.apu import apu_flush, apu_run_until, apu_take_samples, apu_write
 from synthic.apu.boot import apu_new
 from synthic.apu.jit import apu_jit
-from synthic.apu.state import CLOCK_BITS, CLOCK_HZ, DEFAULT_GAIN, DEFAULT_RATE_HZ, OUT_N
+from synthic.apu.state import (
+    CLOCK_BITS,
+    CLOCK_HZ,
+    DEFAULT_GAIN,
+    DEFAULT_RATE_HZ,
+    OUT_DROPPED,
+    OUT_N,
+    SYNC_SAMPLES,
+)
 from synthic.errors import SynthicError
 
 # apu_write compiled once more, to be inlined into the renderer's loop: a call passes the
@@ -38,6 +50,22 @@ def _render_writes(st, t_cycles, address, value, length_cycles):
             break
         _apu_write_inline(st, t, np.int64(address[k]), np.int64(value[k]))
     apu_flush(st, length_cycles)
+
+
+@apu_jit
+def _render_span(st, t_cycles, address, value, k, t_end):
+    """Play writes k, k+1, ... before t_end, then run to t_end; returns the next write's index.
+    The edges and block boundaries are processed in the same order as `_render_writes` does
+    (apu_run_until only brings forward what the next write or the flush would run)."""
+    n = t_cycles.shape[0]
+    while k < n:
+        t = t_cycles[k]
+        if t >= t_end:
+            break
+        _apu_write_inline(st, t, np.int64(address[k]), np.int64(value[k]))
+        k += 1
+    apu_run_until(st, t_end)
+    return k
 
 
 def channel_mask(solo: int | Iterable[int] | None = None, mute: Iterable[int] = ()) -> int:
@@ -64,6 +92,22 @@ def render(
     initial: str = "quiet",
 ) -> np.ndarray:
     """Audio (float32 [n, 2], left/right) of register writes (T-cycle, FF10-FF3F, byte)."""
+    t_cycles, address, value, length_cycles = _checked(t_cycles, address, value, length_cycles)
+    n = sample_count(length_cycles, rate_hz)
+    st = apu_new(
+        rate_hz,
+        initial=initial,
+        out_capacity=n,
+        channels=channel_mask(solo, mute),
+        gain=gain,
+        hpf=hpf,
+    )
+    _render_writes(st, t_cycles, address, value, np.int64(length_cycles))
+    assert st.i[OUT_N] == n, (st.i[OUT_N], n)
+    return st.out[:n]
+
+
+def _checked(t_cycles, address, value, length_cycles):
     t_cycles = np.ascontiguousarray(t_cycles, np.int64)
     address = np.ascontiguousarray(address, np.int64)
     value = np.ascontiguousarray(value, np.int64)
@@ -78,18 +122,64 @@ def render(
     length_cycles = int(length_cycles)
     if length_cycles < 0:
         raise SynthicError(f"length_cycles must be >= 0, not {length_cycles}")
-    n = (length_cycles * int(rate_hz) + CLOCK_HZ - 1) >> CLOCK_BITS
-    st = apu_new(
-        rate_hz,
-        initial=initial,
-        out_capacity=n,
-        channels=channel_mask(solo, mute),
-        gain=gain,
-        hpf=hpf,
-    )
-    _render_writes(st, t_cycles, address, value, np.int64(length_cycles))
-    assert st.i[OUT_N] == n, (st.i[OUT_N], n)
-    return st.out[:n]
+    return t_cycles, address, value, length_cycles
+
+
+def sample_count(length_cycles: int, rate_hz: int = DEFAULT_RATE_HZ) -> int:
+    """How many samples a render of length_cycles T-cycles has: ceil(length * rate / clock)."""
+    return (int(length_cycles) * int(rate_hz) + CLOCK_HZ - 1) >> CLOCK_BITS
+
+
+BLOCK_SAMPLES = 1 << 16  # samples per block of `render_blocks` (about 1.5 s, 512 KiB)
+
+
+def render_blocks(
+    t_cycles: np.ndarray,
+    address: np.ndarray,
+    value: np.ndarray,
+    length_cycles: int,
+    rate_hz: int = DEFAULT_RATE_HZ,
+    *,
+    solo: int | Iterable[int] | None = None,
+    mute: Iterable[int] = (),
+    gain: float = DEFAULT_GAIN,
+    hpf: bool = True,
+    initial: str = "quiet",
+    block_samples: int = BLOCK_SAMPLES,
+) -> Iterator[np.ndarray]:
+    """`render`'s audio as consecutive float32 [m, 2] blocks of at most about block_samples
+    (+ a few thousand) samples each; the arguments are checked before the first block."""
+    t_cycles, address, value, length_cycles = _checked(t_cycles, address, value, length_cycles)
+    mask = channel_mask(solo, mute)
+    block_samples = max(int(block_samples), 1)
+    n = sample_count(length_cycles, rate_hz)
+    # Samples become final a SYNC_SAMPLES block at a time, so a span of block_samples finishes
+    # at most block_samples + SYNC_SAMPLES (+ the band-limited step's reach) of them.
+    capacity = block_samples + 4 * SYNC_SAMPLES
+    span = max(block_samples * CLOCK_HZ // int(rate_hz), 1)
+    args = (rate_hz, initial, capacity, mask, gain, hpf)
+    return _blocks(t_cycles, address, value, length_cycles, n, span, args)
+
+
+def _blocks(t_cycles, address, value, length_cycles, n, span, args):
+    rate_hz, initial, capacity, mask, gain, hpf = args
+    st = apu_new(rate_hz, initial=initial, out_capacity=capacity, channels=mask, gain=gain, hpf=hpf)
+    k = 0
+    done = 0
+    t_end = 0
+    while t_end < length_cycles:
+        t_end = min(t_end + span, length_cycles)
+        k = int(_render_span(st, t_cycles, address, value, np.int64(k), np.int64(t_end)))
+        if t_end == length_cycles:
+            apu_flush(st, np.int64(length_cycles))
+        if st.i[OUT_N]:
+            block = np.empty((st.i[OUT_N], 2), np.float32)
+            got = int(apu_take_samples(st, block))
+            done += got
+            yield block[:got]
+    if st.i[OUT_DROPPED]:  # capacity is sized so that this cannot happen
+        raise RuntimeError(f"render_blocks lost {st.i[OUT_DROPPED]} samples")
+    assert done == n, (done, n)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,12 @@ import sys
 
 from synthic.errors import SynthicError
 
+MAX_ROMS = 9999  # ROM numbers past 99 make longer names (jukebox_100.gb), past this silly ones
+
 
 def add_parser(sub) -> None:
-    from synthic.cli import HelpFormatter
+    from synthic.cli import HelpFormatter, int_between, seed
+    from synthic.jukebox.build import MAX_SONGS
     from synthic.jukebox.sources import DEFAULT_SOURCES
 
     p = sub.add_parser(
@@ -30,17 +33,24 @@ def add_parser(sub) -> None:
     )
     p.add_argument("-o", "--output", required=True, help="folder to write the ROMs to")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--roms", type=int, default=8, help="number of ROMs: 1 to ROMS")
     which.add_argument(
-        "--rom", type=int, metavar="I", help="build ROM I (from 1) of the collection alone"
+        "--roms", type=int_between(1, MAX_ROMS), default=8, help="number of ROMs: 1 to ROMS"
     )
-    p.add_argument("--songs", type=int, default=25, help="songs per ROM (1-255)")
+    which.add_argument(
+        "--rom",
+        type=int_between(1, MAX_ROMS),
+        metavar="I",
+        help="build ROM I (from 1) of the collection alone",
+    )
+    p.add_argument(
+        "--songs", type=int_between(1, MAX_SONGS), default=25, help="songs per ROM (1-255)"
+    )
     p.add_argument(
         "--sources",
         default=",".join(DEFAULT_SOURCES),
         help="comma-separated sources, taken in turn",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the selection and the sounds")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the selection and the sounds")
     p.add_argument(
         "--stats",
         action="store_true",

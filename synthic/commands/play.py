@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synthic.commands.wav import add_render_options, render_file
-from synthic.errors import SynthicError
+from synthic.commands.wav import add_render_options, render_file_blocks
+from synthic.errors import SynthicError, display_name
 
 BLOCK_SECONDS = 0.1  # audio handed to the device per write: Ctrl-C is seen between writes
 
@@ -81,14 +81,35 @@ def open_output():
     return sounddevice
 
 
-def play_audio(sd, audio: np.ndarray, rate: int) -> None:
-    """Play float32 (n, 2) audio on sd's default output, a block at a time; Ctrl-C aborts."""
+def _device_blocks(blocks, size: int):
+    """Float32 blocks of exactly `size` samples (the last may be shorter) from blocks of any
+    size, holding at most one of each at a time."""
+    pending: list[np.ndarray] = []
+    held = 0
+    for block in blocks:
+        block = np.clip(block, -1, 1).astype(np.float32, copy=False)
+        while len(block):
+            take = min(size - held, len(block))
+            pending.append(block[:take])
+            held += take
+            block = block[take:]
+            if held == size:
+                yield np.ascontiguousarray(np.concatenate(pending))
+                pending, held = [], 0
+    if held:
+        yield np.ascontiguousarray(np.concatenate(pending))
+
+
+def play_audio(sd, audio, rate: int) -> None:
+    """Play float32 (n, 2) audio, or consecutive blocks of it, on sd's default output, a block
+    of BLOCK_SECONDS at a time; Ctrl-C aborts."""
     block = max(1, int(BLOCK_SECONDS * rate))
+    blocks = [audio] if isinstance(audio, np.ndarray) else audio
     stream = sd.OutputStream(samplerate=rate, channels=2, dtype="float32")
     try:
         stream.start()
-        for lo in range(0, len(audio), block):
-            stream.write(np.ascontiguousarray(audio[lo : lo + block]))
+        for chunk in _device_blocks(blocks, block):
+            stream.write(chunk)
         stream.stop()  # waits for what is queued to finish playing
     except KeyboardInterrupt:
         stream.abort(ignore_errors=True)
@@ -99,18 +120,19 @@ def play_audio(sd, audio: np.ndarray, rate: int) -> None:
 
 def run(args) -> int:
     src = Path(args.input)
+    name = display_name(src)
     if src.is_dir():
-        raise SynthicError(f"{src}: is a folder; play takes one recording")
+        raise SynthicError(f"{name}: is a folder; play takes one recording")
     if not src.is_file():
-        raise SynthicError(f"{src}: no such file")
+        raise SynthicError(f"{name}: no such file")
     sd = open_output()
-    audio = np.clip(render_file(str(src), args.rate, args.seconds, args.solo, args.mute), -1, 1)
-    seconds = len(audio) / args.rate
-    print(f"playing {src} ({seconds:.1f} s at {args.rate} Hz; Ctrl-C stops)", flush=True)
+    frames, blocks = render_file_blocks(str(src), args.rate, args.seconds, args.solo, args.mute)
+    seconds = frames / args.rate
+    print(f"playing {name} ({seconds:.1f} s at {args.rate} Hz; Ctrl-C stops)", flush=True)
     try:
-        play_audio(sd, audio.astype(np.float32, copy=False), args.rate)
+        play_audio(sd, blocks, args.rate)
     except KeyboardInterrupt:
-        print(f"synthic play: stopped {src}", file=sys.stderr)
+        print(f"synthic play: stopped {name}", file=sys.stderr)
         return 130
-    print(f"played {src}")
+    print(f"played {name}")
     return 0

@@ -32,16 +32,16 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    import os
-
+    from synthic.cli import refuse_overwriting_input
+    from synthic.errors import display_name
+    from synthic.events.atomic import atomic_output
     from synthic.jukebox import rom
 
+    refuse_overwriting_input(args.output, args.input)
     rec = events.read(args.input, args.from_format)
     image = rom.export_rom(rec, tick_cycles=args.tick_cycles, title=args.title)
-    tmp = args.output + ".tmp"
-    with open(tmp, "wb") as f:
+    with atomic_output(args.output, "wb") as f:
         f.write(image)
-    os.replace(tmp, args.output)
     moved = sum(
         1
         for (t, _, _), t0 in zip(
@@ -51,7 +51,7 @@ def run(args) -> int:
     )
     note = f", {moved} moved to a later tick" if moved else ""
     print(
-        f"wrote {args.output} ({len(image) // 1024} KiB, {len(rec)} writes, "
+        f"wrote {display_name(args.output)} ({len(image) // 1024} KiB, {len(rec)} writes, "
         f"{rec.duration_seconds:.2f} s, tick {args.tick_cycles} T-cycles{note})"
     )
     return 0

@@ -11,7 +11,7 @@ among a b select start right left up down, joined with '+'. Example:
 
 
 def add_parser(sub) -> None:
-    from synthic.cli import HelpFormatter
+    from synthic.cli import HelpFormatter, int_between, positive_seconds, seed
 
     p = sub.add_parser(
         "run",
@@ -25,23 +25,40 @@ def add_parser(sub) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("rom", help="ROM image (.gb) or GBS file (.gbs)")
-    p.add_argument("--seconds", type=float, default=10.0, help="emulated seconds to run")
+    p.add_argument("--seconds", type=positive_seconds, default=10.0, help="emulated seconds to run")
     p.add_argument("--buttons", metavar="SCRIPT", help="button script (see above)")
     p.add_argument(
         "--serial", action="store_true", help="print what the program sent over the serial port"
     )
     p.add_argument("-o", "--output", help="recording to write (format from the extension)")
-    p.add_argument("--song", type=int, help="GBS song number, from 1 (default: the file's first)")
-    p.add_argument("--seed", type=int, help="fill RAM from this seed at power-on (default: zeros)")
+    p.add_argument(
+        "--song",
+        type=int_between(1, 255),
+        help="GBS song number, from 1 (default: the file's first)",
+    )
+    p.add_argument("--seed", type=seed, help="fill RAM from this seed at power-on (default: zeros)")
     p.set_defaults(run=run)
+
+
+MAX_SCRIPT_BYTES = 1 << 20  # a button script file: far more than any script needs
 
 
 def _script(text: str) -> str:
     import os
 
+    from synthic.errors import SynthicError, display_name
+
     if "\n" not in text and os.path.isfile(text):
-        with open(text) as f:
-            return f.read()
+        with open(text, "rb") as f:
+            data = f.read(MAX_SCRIPT_BYTES + 1)
+        if len(data) > MAX_SCRIPT_BYTES:
+            raise SynthicError(f"--buttons {display_name(text)}: larger than 1 MiB")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SynthicError(
+                f"--buttons {display_name(text)}: not UTF-8 text (byte {e.start})"
+            ) from None
     return text
 
 
@@ -50,22 +67,27 @@ def run(args) -> int:
     import sys
 
     from synthic import events
-    from synthic.errors import SynthicError
+    from synthic.cli import refuse_overwriting_input
+    from synthic.errors import SynthicError, display_name
     from synthic.gb import Emulator
     from synthic.gb.buttons import parse_script
+    from synthic.limits import MAX_GBS_BYTES
 
-    if args.seconds < 0:
-        raise SynthicError(f"--seconds must not be negative ({args.seconds})")
+    name = display_name(args.rom)
+    if args.output:
+        refuse_overwriting_input(args.output, args.rom)
     script = parse_script(_script(args.buttons)) if args.buttons else None
     with open(args.rom, "rb") as f:
-        data = f.read()
+        data = f.read(MAX_GBS_BYTES + 1)
+    if len(data) > MAX_GBS_BYTES:
+        raise SynthicError(f"{name}: larger than {MAX_GBS_BYTES} bytes: not a ROM or GBS file")
     if data[:3] == b"GBS":
         from synthic.gb.gbs import parse_gbs
 
         gbs = parse_gbs(data, args.rom)
         song = gbs.first_song if args.song is None else args.song
         if not 1 <= song <= gbs.song_count:
-            raise SynthicError(f"{args.rom}: song {song} is not between 1 and {gbs.song_count}")
+            raise SynthicError(f"{name}: song {song} is not between 1 and {gbs.song_count}")
         emu = Emulator.from_gbs(gbs, song - 1, seed=args.seed, buttons=script,
                                 meta={"sha1": _sha1(data)})  # fmt: skip
     else:
@@ -73,19 +95,19 @@ def run(args) -> int:
             raise SynthicError("--song is for GBS files")
         emu = Emulator(args.rom, seed=args.seed, buttons=script)
     for warning in emu.warnings:
-        print(f"synthic run: warning: {args.rom}: {warning}", file=sys.stderr)
+        print(f"synthic run: warning: {name}: {warning}", file=sys.stderr)
     emu.run(seconds=args.seconds)
     rec = emu.recording()
-    rec.meta["source"] = os.path.basename(args.rom)
+    rec.meta["source"] = display_name(os.path.basename(args.rom))
     if args.serial:
         sys.stdout.write(emu.serial.decode("latin-1"))
         sys.stdout.flush()
     if emu.lockup:
-        print(f"synthic run: {args.rom}: lock-up: {emu.lockup}", file=sys.stderr)
+        print(f"synthic run: {name}: lock-up: {emu.lockup}", file=sys.stderr)
     if args.output:
         events.write(rec, args.output)
         print(
-            f"wrote {args.output} ({len(rec)} writes, {rec.duration_seconds:.2f} s)",
+            f"wrote {display_name(args.output)} ({len(rec)} writes, {rec.duration_seconds:.2f} s)",
             file=sys.stderr if args.serial else sys.stdout,
         )
     return 0

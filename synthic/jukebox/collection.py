@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from synthic.errors import SynthicError
+from synthic.events.atomic import atomic_output
 from synthic.events.registers import channel_of
 from synthic.jukebox import arrange, build, model, sources
 from synthic.jukebox.compile import CompileError, compile_song
@@ -149,9 +150,8 @@ def build_rom(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.gb"
-    tmp = path.with_suffix(".gb.tmp")
-    tmp.write_bytes(image)
-    os.replace(tmp, path)
+    with atomic_output(path, "wb") as f:
+        f.write(image)
     rows = [
         {
             "rom": path.name,
@@ -169,12 +169,10 @@ def build_rom(
 
 def write_table(path: str | os.PathLike, rows: Sequence[dict[str, str]]) -> None:
     """A tab-separated table of songs (rows of `build_rom`), written at once."""
-    tmp = Path(f"{os.fspath(path)}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_output(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t")
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def build_collection(

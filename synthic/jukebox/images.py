@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthic.events.atomic import atomic_output
 from synthic.jukebox.song import FIRST_PULSE_MIDI, NOTE_COUNT, period_table
 
 DRIVER_DIR = Path(__file__).resolve().parent / "driver"
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'ok     ' if same else 'DIFFERS'} {PERIODS_INC.name}")
         status |= 0 if same else 1
     else:
-        PERIODS_INC.write_text(text)
+        with atomic_output(PERIODS_INC, "w", encoding="utf-8") as f:
+            f.write(text)
         print(f"wrote   {PERIODS_INC}")
     for spec in IMAGES:
         image = spec.build()
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'ok     ' if same else 'DIFFERS'} {spec.image.name}")
             status |= 0 if same else 1
         else:
-            spec.image.write_bytes(image)
+            with atomic_output(spec.image, "wb") as f:
+                f.write(image)
             print(f"wrote   {spec.image} ({len(image)} bytes)")
     return status
 
