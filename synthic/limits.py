@@ -12,6 +12,7 @@ allocate gigabytes. The limits are far above what real files need:
 - a recording (.events, .events.txt, the original formats, or what a VGM decodes to) holds at
   most 20 million writes (about 200 MB in memory) and lasts at most 24 hours; its files are at
   most 256 MiB (binary) and 1 GiB (text);
+- a recording's metadata (JSON) nests at most 32 levels deep: real metadata nests 3;
 - the emulator stops a recording (with the reason in its metadata) when a game writes to the
   sound hardware more often than 20,000 times a second of game time on average over a step:
   real drivers write 460-1,460 times a second, sample-playback drivers a few thousand.
@@ -30,6 +31,7 @@ MAX_TEXT_BYTES = 1024 * MiB  # a native text recording, and the original text fo
 
 MAX_RECORDING_WRITES = 20_000_000
 MAX_RECORDING_SECONDS = 24 * 3600
+MAX_META_DEPTH = 32  # lists and objects inside a recording's metadata
 MAX_WRITES_PER_SECOND = 20_000  # emulated recording: more than this (per step) stops it
 
 # The largest file of each input kind (the keys are synthic.collection's kinds).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from synthic.events.recording import Recording
+from synthic.events.recording import MAX_LENGTH_CYCLES, Recording
 
 PULSE_REGISTERS = [0xFF11, 0xFF12, 0xFF13, 0xFF14, 0xFF16, 0xFF17, 0xFF18, 0xFF19]
 
@@ -31,7 +31,10 @@ meta_values = st.recursive(
 def recordings(draw, registers=None, delta=big_deltas, with_meta=True, max_writes=200):
     n = draw(st.integers(0, max_writes))
     regs = registers or list(range(0xFF10, 0xFF40))
-    t = np.cumsum([draw(delta) for _ in range(n)], dtype=np.int64)
+    # Capped so that the recording stays within the 24 hours a reader accepts.
+    t = np.minimum(
+        np.cumsum([draw(delta) for _ in range(n)], dtype=np.int64), MAX_LENGTH_CYCLES - 10_000_000
+    )
     a = [draw(st.sampled_from(regs)) for _ in range(n)]
     v = [draw(st.integers(0, 255)) for _ in range(n)]
     last = int(t[-1]) if n else 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from synthic.errors import SynthicError
 from synthic.events import legacy, native, text, vgm
-from synthic.events.recording import Recording, Write
+from synthic.events.recording import Recording, Write, clean_text
 
 __all__ = ["FORMATS", "Recording", "Write", "detect_format", "read", "write"]
 
@@ -108,7 +108,9 @@ def read(path: str | os.PathLike, fmt: str | None = None) -> Recording:
     rec = spec.reader(path)
     if not spec.native:
         # Foreign formats carry no provenance: name the file and fingerprint its bytes.
-        rec.meta.setdefault("source", os.path.basename(path))
+        # A name os.fsdecode could not decode holds lone surrogates: escaped, so the recording
+        # can be written as UTF-8.
+        rec.meta.setdefault("source", clean_text(os.path.basename(path)))
         rec.meta.setdefault("sha1", sha1_of(path))
     return rec
 

@@ -12,20 +12,31 @@ Neither holds NR10, channels 3 and 4, NR50-NR52, wave RAM or metadata, and the t
 hold the unused bits 3-5 of NR14/NR24. Writing such data raises `UnrepresentableError` unless
 `lossy=True`; then the writes are dropped (their time carried to the next kept write, so the
 timeline never shrinks, unlike the original's NR10 bug) and a `LossReport` says what went.
+
+Reading checks the files against `synthic.limits` (text 1 GiB, binary 256 MiB, 20 million
+writes, 24 hours); a `CH` line may be at most `MAX_LINE_BYTES` long (longer log lines are
+skipped whole).
 """
 
 from __future__ import annotations
 
 import os
-import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from synthic import limits
 from synthic.errors import FormatError, UnrepresentableError
 from synthic.events.atomic import atomic_output
-from synthic.events.recording import Recording
+from synthic.events.recording import (
+    MAX_LENGTH_CYCLES,
+    Recording,
+    check_length,
+    check_writes,
+    number_text,
+)
 from synthic.events.registers import REGISTERS
 
 # (channel, command) <-> register, in the original's numbering.
@@ -50,6 +61,7 @@ _PARAMS = {  # field names in the order the text format lists them
 }
 MAX_DELTA = 0xFFFFFFFF
 BINARY_RECORD = 7
+MAX_LINE_BYTES = 1 << 16  # a data line is about 30 bytes
 
 
 @dataclass
@@ -145,34 +157,63 @@ def write_text(rec: Recording, path: str | os.PathLike, *, lossy: bool = False) 
 
 
 _FLAG_NAMES = {"length_enable", "trigger", "increase"}
-_LINE = re.compile(r"^CH\s+(\S+)\s+(\S+)\s*(.*?)\s+AT\s+(\S+)\s*$")
+
+
+def _check_size(f, path: str, limit: int, what: str) -> None:
+    size = os.fstat(f.fileno()).st_size
+    if size > limit:
+        raise FormatError(
+            path, f"{size} bytes, larger than the {limit >> 20} MiB {what} may be", offset=limit
+        )
+
+
+def _lines(f, path: str):
+    """(line number, bytes) of each line that starts with `CH`; lines are read at most
+    MAX_LINE_BYTES at a time: a longer `CH` line is an error, a longer other line skipped."""
+    n = 0
+    while True:
+        raw = f.readline(MAX_LINE_BYTES)
+        if not raw:
+            return
+        n += 1
+        whole = raw.endswith(b"\n") or len(raw) < MAX_LINE_BYTES
+        if raw.startswith(b"CH"):
+            if not whole:
+                raise FormatError(path, f"line longer than {MAX_LINE_BYTES} bytes", line=n)
+            yield n, raw
+        while not whole:  # skip the rest of a long log line
+            raw = f.readline(MAX_LINE_BYTES)
+            whole = not raw or raw.endswith(b"\n") or len(raw) < MAX_LINE_BYTES
 
 
 def read_text(path: str | os.PathLike) -> Recording:
     path = os.fspath(path)
-    times, addresses, values = [], [], []
+    times, addresses, values = array("q"), array("H"), array("B")
     t = 0
+    max_writes = limits.MAX_RECORDING_WRITES
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
-            if not raw.startswith(b"CH"):
-                continue  # the original interleaved log lines with data
+        _check_size(f, path, limits.MAX_TEXT_BYTES, "a text recording")
+        for n, raw in _lines(f, path):
             try:
                 s = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise FormatError(path, "not UTF-8 text", line=n) from None
-            m = _LINE.match(s)
-            if not m:
+            # CH <channel> <command> <params...> AT <t>, split on whitespace (no regular
+            # expression: a line of many spaces cannot make it backtrack).
+            tokens = s.split()
+            if tokens[0] != "CH" or len(tokens) < 5 or tokens[-2] != "AT":
                 raise FormatError(path, f"garbage line {s.strip()[:60]!r}", line=n)
-            channel_s, command, params_s, dt_s = m.groups()
+            channel_s, command, params, dt_s = tokens[1], tokens[2], tokens[3:-2], tokens[-1]
             if channel_s not in ("1", "2"):
-                raise FormatError(path, f"channel {channel_s!r} (the format has 1 and 2)", line=n)
+                raise FormatError(
+                    path, f"channel {channel_s[:20]!r} (the format has 1 and 2)", line=n
+                )
             command = command.upper()
             if command not in _PARAMS:
-                raise FormatError(path, f"unknown command {command!r}", line=n)
+                raise FormatError(path, f"unknown command {command[:40]!r}", line=n)
             address = _REGISTER[(int(channel_s), command)]
             reg = REGISTERS[address]
             fields = {f.name: f for f in reg.fields}
-            params = params_s.split()
             if len(params) != len(_PARAMS[command]):
                 raise FormatError(
                     path,
@@ -184,16 +225,27 @@ def read_text(path: str | os.PathLike) -> Recording:
                 x = _number(token, path, n)
                 fld = fields[name]
                 if not 0 <= x < (1 << fld.width):
-                    raise FormatError(path, f"{command} {name} = {x} out of range", line=n)
+                    raise FormatError(
+                        path, f"{command} {name} = {number_text(x)} out of range", line=n
+                    )
                 value |= x << fld.shift
             dt = _number(dt_s, path, n)
             if dt < 0:
-                raise FormatError(path, f"time goes backwards (AT {dt})", line=n)
+                raise FormatError(path, f"time goes backwards (AT {number_text(dt)})", line=n)
             t += dt
+            if t > MAX_LENGTH_CYCLES:
+                check_length(t, path, "time", line=n)
+            if len(times) >= max_writes:
+                check_writes(len(times) + 1, path, line=n)
             times.append(t)
             addresses.append(address)
             values.append(value)
-    return Recording(times, addresses, values, validate=False)
+    return Recording(
+        np.frombuffer(times, np.int64) if times else np.zeros(0, np.int64),
+        np.frombuffer(addresses, np.uint16) if addresses else np.zeros(0, np.uint16),
+        np.frombuffer(values, np.uint8) if values else np.zeros(0, np.uint8),
+        validate=False,
+    )
 
 
 def _number(token: str, path: str, n: int) -> int:
@@ -201,9 +253,12 @@ def _number(token: str, path: str, n: int) -> int:
     if low in ("true", "false"):
         return int(low == "true")
     try:
-        return int(low, 0)
+        x = int(low, 0)
     except ValueError:
-        raise FormatError(path, f"{token!r} is not a number", line=n) from None
+        raise FormatError(path, f"{token[:40]!r} is not a number", line=n) from None
+    if x.bit_length() > 64:
+        raise FormatError(path, f"{token[:40]!r} is out of range", line=n)
+    return x
 
 
 # -- binary --------------------------------------------------------------------------------
@@ -232,7 +287,9 @@ def write_binary(rec: Recording, path: str | os.PathLike, *, lossy: bool = False
 
 def read_binary(path: str | os.PathLike) -> Recording:
     path = os.fspath(path)
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        _check_size(f, path, limits.MAX_EVENTS_BYTES, "an original binary recording")
+        data = f.read()
     n, rest = divmod(len(data), BINARY_RECORD)
     if rest:
         raise FormatError(
@@ -257,6 +314,10 @@ def read_binary(path: str | os.PathLike) -> Recording:
             f"record {i}: unknown command {rec['command'][i]} (expected 1-4)",
             offset=i * BINARY_RECORD + 5,
         )
-    t = np.cumsum(rec["dt"], dtype=np.int64)
+    check_writes(n, path, offset=limits.MAX_RECORDING_WRITES * BINARY_RECORD)
+    t = np.cumsum(rec["dt"], dtype=np.int64)  # at most 2**32 x 20 million: no overflow
+    if n and t[-1] > MAX_LENGTH_CYCLES:
+        i = int(np.argmax(t > MAX_LENGTH_CYCLES))
+        check_length(int(t[i]), path, f"record {i} at", offset=i * BINARY_RECORD)
     address = _ADDRESS_OF[rec["channel"].astype(np.int64) * 8 + rec["command"]]
     return Recording(t, address, rec["value"].copy(), validate=False)

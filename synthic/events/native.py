@@ -25,7 +25,9 @@ Each chunk chooses the narrowest delta width that fits, so a file is about 3-4 b
 Reading decodes whole chunks with numpy (no Python loop per write). The metadata sits at the end
 so a recorder can stream chunks while it runs and add markers until it closes (`EventsWriter`).
 Every size read from the file is checked against the bytes that remain before anything is
-allocated, so a corrupt header cannot ask for a huge buffer.
+allocated, so a corrupt header cannot ask for a huge buffer; the file, the number of writes and
+the length are checked against `synthic.limits` (256 MiB, 20 million writes, 24 hours), and the
+metadata is validated (`recording.check_meta`).
 """
 
 from __future__ import annotations
@@ -40,9 +42,16 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from synthic import limits
 from synthic.errors import FormatError
 from synthic.events.atomic import atomic_output
-from synthic.events.recording import Recording
+from synthic.events.recording import (
+    Recording,
+    check_length,
+    check_writes,
+    clean_meta,
+    parse_meta_json,
+)
 
 MAGIC = b"\x89SYNEVT\n"
 VERSION = 1
@@ -111,7 +120,7 @@ class EventsWriter:
     def close(self) -> None:
         if self._f is None:
             return
-        meta = json.dumps(self.meta, ensure_ascii=False, sort_keys=True).encode()
+        meta = json.dumps(clean_meta(self.meta), ensure_ascii=False, sort_keys=True).encode()
         meta_offset = self._f.tell()
         self._f.write(meta)
         self._f.write(CRC.pack(zlib.crc32(meta)))
@@ -163,6 +172,13 @@ class _Header:
 
 def _read_header(f: BinaryIO, path: str) -> _Header:
     file_size = os.fstat(f.fileno()).st_size
+    if file_size > limits.MAX_EVENTS_BYTES:
+        raise FormatError(
+            path,
+            f"{file_size} bytes, larger than the {limits.MAX_EVENTS_BYTES >> 20} MiB a .events "
+            "file may be",
+            offset=limits.MAX_EVENTS_BYTES,
+        )
     raw = f.read(HEADER_SIZE)
     if len(raw) < len(MAGIC) or raw[: len(MAGIC)] != MAGIC:
         if raw[: len(MAGIC)] == MAGIC[: len(raw)]:
@@ -184,8 +200,10 @@ def _read_header(f: BinaryIO, path: str) -> _Header:
     body = file_size - HEADER_SIZE
     if n > body // 3:  # every write takes at least 3 bytes
         raise FormatError(path, f"header claims {n} writes, more than the file can hold", offset=16)
+    check_writes(n, path, offset=16)
     if length < 0:
         raise FormatError(path, f"negative length {length}", offset=24)
+    check_length(length, path, offset=24)
     if not HEADER_SIZE <= meta_off <= file_size:
         raise FormatError(
             path, f"metadata offset {meta_off} outside the file ({file_size} bytes)", offset=32
@@ -214,12 +232,10 @@ def _read_meta(f: BinaryIO, path: str, h: _Header) -> dict[str, Any]:
     if zlib.crc32(raw[:-4]) != crc:
         raise FormatError(path, "metadata checksum mismatch", offset=h.meta_offset)
     try:
-        meta = json.loads(raw[:-4].decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FormatError(path, f"metadata is not valid JSON ({e})", offset=h.meta_offset) from None
-    if not isinstance(meta, dict):
-        raise FormatError(path, "metadata is not a JSON object", offset=h.meta_offset)
-    return meta
+        text = raw[:-4].decode()
+    except UnicodeDecodeError as e:
+        raise FormatError(path, "metadata is not UTF-8", offset=h.meta_offset + e.start) from None
+    return parse_meta_json(text, path, offset=h.meta_offset)
 
 
 def read_meta(path: str | os.PathLike) -> tuple[dict[str, Any], int, int]:
@@ -272,6 +288,13 @@ def _chunks(
         # Only 8-byte deltas can wrap an int64 inside a chunk; any width can at the end.
         if t[-1] < t0 or (width == 8 and (np.diff(t, prepend=t0) < 0).any()):
             raise FormatError(path, "time deltas overflow 64 bits", offset=pos + CHUNK_HEAD.size)
+        if t[-1] > h.length_cycles:  # times never decrease: the last is the latest
+            i = int(np.argmax(t > h.length_cycles))
+            raise FormatError(
+                path,
+                f"write {seen + i} at {int(t[i])} is after the length {h.length_cycles}",
+                offset=pos + CHUNK_HEAD.size + i * width,
+            )
         bad = np.flatnonzero((regs < 0x10) | (regs > 0x3F))
         if len(bad):
             i = int(bad[0])
@@ -289,10 +312,6 @@ def _chunks(
     if seen != h.n_writes:
         raise FormatError(
             path, f"{seen} writes found, header says {h.n_writes} (truncated?)", offset=pos
-        )
-    if t0 > h.length_cycles:
-        raise FormatError(
-            path, f"last write at {t0} is after the length {h.length_cycles}", offset=24
         )
 
 

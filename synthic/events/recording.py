@@ -11,6 +11,11 @@ and `length_cycles`, where the recording ends (at or after the last write), and 
 JSON-serialisable dict: `source` (file name), `sha1`, `title`, `author`, `song` (GBS song index),
 `markers` (a list of `{"start": t, "end": t, "label": str}` spans in T-cycles, e.g. buttons
 pressed), `tags` (free-form), and anything a format carries (VGM's GD3 tags, loop point).
+
+Readers check what they read against `synthic.limits` (`check_writes`, `check_length`) and
+validate metadata (`check_meta`): the keys above must have their documented types, and lone
+surrogates (a JSON `\\ud800` escape, a file name `os.fsdecode` could not decode) are escaped
+(`clean_text`) so that every recording read can be written again as UTF-8.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from synthic import limits
+from synthic.errors import FormatError
 from synthic.events.registers import CLOCK_HZ, FIRST_ADDRESS, LAST_ADDRESS, channel_of
+
+MAX_LENGTH_CYCLES = limits.MAX_RECORDING_SECONDS * CLOCK_HZ  # 24 h in T-cycles
+_INT64_MAX = (1 << 63) - 1
 
 
 class Write(NamedTuple):
@@ -231,3 +241,168 @@ def _shift_marker(m: dict[str, Any], offset: int) -> dict[str, Any]:
 
 def _json(meta: dict[str, Any]) -> str:
     return json.dumps(meta, sort_keys=True, ensure_ascii=False)
+
+
+# -- checks of what a reader read ------------------------------------------------------------
+
+
+def check_writes(count: int, path: str | None, *, offset=None, line=None) -> None:
+    """Refuse more writes than a recording may hold (`synthic.limits.MAX_RECORDING_WRITES`)."""
+    if count > limits.MAX_RECORDING_WRITES:
+        raise FormatError(
+            path,
+            f"more than {limits.MAX_RECORDING_WRITES:,} writes (the most a recording may hold)",
+            offset=offset,
+            line=line,
+        )
+
+
+def check_length(
+    t_cycles: int, path: str | None, what: str = "length", *, offset=None, line=None
+) -> None:
+    """Refuse a time or length beyond 24 hours (`synthic.limits.MAX_RECORDING_SECONDS`)."""
+    if t_cycles > MAX_LENGTH_CYCLES:
+        hours = limits.MAX_RECORDING_SECONDS // 3600
+        raise FormatError(
+            path,
+            f"{what} {number_text(t_cycles)} T-cycles ({number_text(t_cycles // CLOCK_HZ)} s) "
+            f"is beyond the {hours} hours a recording may last",
+            offset=offset,
+            line=line,
+        )
+
+
+def number_text(x: int) -> str:
+    """`str(x)`, or "a N-bit number" when x is too large to print usefully (or at all: Python
+    refuses to print an int of more than 4300 digits)."""
+    if -(10**20) < x < 10**20:
+        return str(x)
+    return f"{'-' if x < 0 else ''}(a {x.bit_length()}-bit number)"
+
+
+def clean_text(s: str) -> str:
+    """`s` with lone surrogates escaped as `\\udcff` text, so it can be encoded as UTF-8."""
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+    return s
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _clean(x: Any, depth: int, max_depth: int | None) -> Any:
+    if isinstance(x, str):
+        return clean_text(x)
+    if isinstance(x, list | dict):
+        if max_depth is not None and depth >= max_depth:
+            raise _TooDeep
+        if isinstance(x, list):
+            return [_clean(y, depth + 1, max_depth) for y in x]
+        return {
+            clean_text(k) if isinstance(k, str) else k: _clean(v, depth + 1, max_depth)
+            for k, v in x.items()
+        }
+    return x
+
+
+def clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `meta` whose strings (keys too) can be encoded as UTF-8 (see `clean_text`);
+    what writers serialise, so that a `source` made by `os.fsdecode` does not stop them."""
+    return _clean(meta, 0, None)
+
+
+_STR_KEYS = ("title", "author", "game", "source", "sha1", "format", "vgm_version", "stopped")
+_INT_KEYS = ("song", "seed", "second_chip_writes_dropped")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def check_meta(meta: Any, path: str | None, *, offset=None, line=None) -> dict[str, Any]:
+    """Metadata parsed from a file, validated: a JSON object nested at most
+    `synthic.limits.MAX_META_DEPTH` deep whose known keys have their documented types
+    (`markers` a list of {"start", "end", "label"} objects with 0 <= start <= end, `gd3` an
+    object of strings, `loop_cycles` a whole number of T-cycles within 24 hours, `title` etc.
+    strings, `song` a whole number). Returns a copy with lone surrogates escaped
+    (`clean_text`); raises FormatError naming the key."""
+
+    def bad(message: str) -> FormatError:
+        return FormatError(path, f"metadata: {message}", offset=offset, line=line)
+
+    if not isinstance(meta, dict):
+        raise bad(f"must be a JSON object, not {_kind(meta)}")
+    try:
+        meta = _clean(meta, 0, limits.MAX_META_DEPTH)
+    except _TooDeep:
+        raise bad(f"nested more than {limits.MAX_META_DEPTH} levels deep") from None
+    for key in _STR_KEYS:
+        if key in meta and not isinstance(meta[key], str):
+            raise bad(f"{key!r} must be a string, not {_kind(meta[key])}")
+    for key in _INT_KEYS:
+        if key in meta and not _is_int(meta[key]):
+            raise bad(f"{key!r} must be a whole number, not {_kind(meta[key])}")
+    if "loop_cycles" in meta:
+        loop = meta["loop_cycles"]
+        if not _is_int(loop) or not 0 <= loop <= MAX_LENGTH_CYCLES:
+            raise bad(
+                f"'loop_cycles' must be a whole number of T-cycles from 0 to {MAX_LENGTH_CYCLES}"
+                f" (24 h), not {_kind(loop) if not _is_int(loop) else number_text(loop)}"
+            )
+    if "gd3" in meta:
+        gd3 = meta["gd3"]
+        if not isinstance(gd3, dict) or not all(isinstance(v, str) for v in gd3.values()):
+            raise bad("'gd3' must be an object of strings")
+    if "markers" in meta:
+        markers = meta["markers"]
+        if not isinstance(markers, list):
+            raise bad(f"'markers' must be a list, not {_kind(markers)}")
+        for i, m in enumerate(markers):
+            if not (
+                isinstance(m, dict)
+                and _is_int(m.get("start"))
+                and _is_int(m.get("end"))
+                and 0 <= m["start"] <= m["end"] <= _INT64_MAX
+                and isinstance(m.get("label"), str)
+            ):
+                raise bad(
+                    f"marker {i} must be an object with whole numbers 0 <= 'start' <= 'end' "
+                    "(T-cycles) and a string 'label'"
+                )
+    return meta
+
+
+def _kind(x: Any) -> str:
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, float):
+        return f"the number {x!r}"
+    return {str: "a string", int: "a whole number", list: "a list", dict: "an object"}.get(
+        type(x), type(x).__name__
+    )
+
+
+def parse_meta_json(text: str | bytes, path: str | None, *, offset=None, line=None) -> dict:
+    """`check_meta(json.loads(text))`; a JSON syntax error, an unparseable number or nesting
+    too deep for the parser is a FormatError, never a traceback."""
+    where = {"offset": offset, "line": line}
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as e:
+        message = f"metadata is not valid JSON ({e.msg} at char {e.pos})"
+        raise FormatError(path, message, **where) from None
+    except UnicodeDecodeError:
+        raise FormatError(path, "metadata is not UTF-8", **where) from None
+    except RecursionError:
+        depth = limits.MAX_META_DEPTH
+        raise FormatError(path, f"metadata nested more than {depth} levels deep", **where) from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise FormatError(path, f"metadata is not valid JSON ({e})", **where) from None
+    return check_meta(meta, path, **where)

@@ -20,23 +20,39 @@ editing one line does not shift the rest. Parameters follow the bit fields of `r
 in order (FREQ_HI: freq length_enable trigger; ENVELOPE: volume increase period; DUTY_LENGTH:
 duty length), flags as 0/1 (true/false also read). Bits the hardware ignores, if any were
 written, follow as `+0xNN`, so the format is lossless. `#` starts a comment line.
+
+Reading checks the file against `synthic.limits` (1 GiB, 20 million writes, times and
+`@length` within 24 hours) and validates `@meta` (`recording.check_meta`); a line may be at
+most `MAX_LINE_CHARS` long, so memory stays bounded by the file's size.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Iterator
 from functools import cache
 
 import numpy as np
 
+from synthic import limits
 from synthic.errors import FormatError
 from synthic.events.atomic import atomic_output
-from synthic.events.recording import Recording
+from synthic.events.native import MAX_META_BYTES
+from synthic.events.recording import (
+    MAX_LENGTH_CYCLES,
+    Recording,
+    check_length,
+    check_writes,
+    clean_meta,
+    number_text,
+    parse_meta_json,
+)
 from synthic.events.registers import BY_NAME, FIRST_ADDRESS, LAST_ADDRESS, REGISTERS, Register
 
 MAGIC = "@synthic-events-text 1"
+MAX_LINE_CHARS = MAX_META_BYTES + 16  # the longest line: "@meta " and the metadata
 _FLAGS = {"true": 1, "false": 0}
 
 
@@ -75,7 +91,7 @@ def iter_lines(rec: Recording) -> Iterator[str]:
     yield MAGIC + "\n"
     yield f"@length {rec.length_cycles}\n"
     if rec.meta:
-        yield "@meta " + json.dumps(rec.meta, ensure_ascii=False, sort_keys=True) + "\n"
+        yield "@meta " + json.dumps(clean_meta(rec.meta), ensure_ascii=False, sort_keys=True) + "\n"
     keys = ((rec.address.astype(np.int64) - FIRST_ADDRESS) << 8) | rec.value
     deltas = np.diff(rec.t_cycles, prepend=0)
     block = 1 << 14
@@ -97,9 +113,12 @@ def _parse_int(token: str, path: str, line: int, what: str) -> int:
     if t in _FLAGS:
         return _FLAGS[t]
     try:
-        return int(t, 0)
+        x = int(t, 0)
     except ValueError:
-        raise FormatError(path, f"{what}: {token!r} is not a number", line=line) from None
+        raise FormatError(path, f"{what}: {token[:40]!r} is not a number", line=line) from None
+    if x.bit_length() > 64:
+        raise FormatError(path, f"{what}: {token[:40]!r} is out of range", line=line)
+    return x
 
 
 def parse_write(prefix: str, path: str, line: int) -> tuple[int, int]:
@@ -120,7 +139,7 @@ def parse_write(prefix: str, path: str, line: int) -> tuple[int, int]:
             except ValueError:
                 address = -1
             if address not in REGISTERS:
-                raise FormatError(path, f"unknown register {tokens[1]!r}", line=line) from None
+                raise FormatError(path, f"unknown register {tokens[1][:20]!r}", line=line) from None
             reg = REGISTERS[address]
         value = _parse_int(tokens[2], path, line, reg.name)
         if not 0 <= value <= 0xFF:
@@ -132,7 +151,7 @@ def parse_write(prefix: str, path: str, line: int) -> tuple[int, int]:
     elif tokens[0] == "MIX" and len(tokens) >= 2:
         channel, kind, params = 0, tokens[1], tokens[2:]
     else:
-        raise FormatError(path, f"unrecognised line {prefix.strip()!r}", line=line)
+        raise FormatError(path, f"unrecognised line {prefix.strip()[:60]!r}", line=line)
     kind = kind.upper()
     if kind == "WAVE_RAM":
         if channel != 3 or len(params) != 2:
@@ -147,7 +166,7 @@ def parse_write(prefix: str, path: str, line: int) -> tuple[int, int]:
     reg = _REGISTER_FOR.get((channel, kind))
     if reg is None:
         where = "MIX" if channel == 0 else f"CH {channel}"
-        raise FormatError(path, f"{where} has no instruction {kind}", line=line)
+        raise FormatError(path, f"{where} has no instruction {kind[:40]!r}", line=line)
     unused = 0
     if params and params[-1].startswith("+"):
         unused = _parse_int(params[-1][1:], path, line, "unused bits")
@@ -176,24 +195,38 @@ _REGISTER_FOR = {
 def read(path: str | os.PathLike) -> Recording:
     path = os.fspath(path)
     _, fast = _tables()
-    times: list[int] = []
-    codes: list[int] = []
+    times = array("q")
+    codes = array("H")
     meta: dict = {}
     length = None
     t = 0
+    max_t = MAX_LENGTH_CYCLES
+    max_writes = limits.MAX_RECORDING_WRITES
     with open(path, encoding="utf-8", errors="strict", newline=None) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limits.MAX_TEXT_BYTES:
+            raise FormatError(
+                path,
+                f"{size} bytes, larger than the {limits.MAX_TEXT_BYTES >> 20} MiB a text "
+                "recording may be",
+                offset=limits.MAX_TEXT_BYTES,
+            )
         try:
-            first = f.readline()
+            first = f.readline(256)
         except UnicodeDecodeError:
             raise FormatError(path, "not UTF-8 text", line=1) from None
         if first.strip() != MAGIC:
             raise FormatError(path, f"not a Synthic events text file (expected {MAGIC!r})", line=1)
         n = 1
         try:
-            for n, raw in enumerate(f, start=2):
+            for n, raw in enumerate(iter(lambda: f.readline(MAX_LINE_CHARS), ""), start=2):
                 prefix, sep, tail = raw.rpartition(" AT ")
                 hit = fast.get(prefix) if sep else None
                 if hit is None:
+                    if len(raw) >= MAX_LINE_CHARS and not raw.endswith("\n"):
+                        raise FormatError(
+                            path, f"line longer than {MAX_LINE_CHARS} characters", line=n
+                        )
                     s = raw.strip()
                     if not s or s.startswith("#"):
                         continue
@@ -209,17 +242,22 @@ def read(path: str | os.PathLike) -> Recording:
                     dt = int(tail)
                 except ValueError:
                     raise FormatError(
-                        path, f"time {tail.strip()!r} is not a number", line=n
+                        path, f"time {tail.strip()[:60]!r} is not a number", line=n
                     ) from None
                 if dt < 0:
-                    raise FormatError(path, f"time goes backwards (AT {dt})", line=n)
+                    raise FormatError(path, f"time goes backwards (AT {number_text(dt)})", line=n)
                 t += dt
+                if t > max_t:
+                    check_length(t, path, "time", line=n)
+                if len(times) >= max_writes:
+                    check_writes(len(times) + 1, path, line=n)
                 times.append(t)
                 codes.append(((hit[0] - FIRST_ADDRESS) << 8) | hit[1])
         except UnicodeDecodeError:
             raise FormatError(path, "not UTF-8 text", line=n + 1) from None
-    code = np.array(codes, np.int64)
-    t_arr = np.array(times, np.int64)
+    code = np.frombuffer(codes, np.uint16).astype(np.int64) if codes else np.zeros(0, np.int64)
+    t_arr = np.frombuffer(times, np.int64).copy() if times else np.zeros(0, np.int64)
+    del times, codes
     if length is None:
         length = int(t_arr[-1]) if len(t_arr) else 0
     elif len(t_arr) and length < t_arr[-1]:
@@ -242,16 +280,12 @@ def _directive(s: str, path: str, n: int, length, meta):
         try:
             length = int(arg)
         except ValueError:
-            raise FormatError(path, f"@length {arg!r} is not a number", line=n) from None
+            raise FormatError(path, f"@length {arg[:60]!r} is not a number", line=n) from None
         if length < 0:
-            raise FormatError(path, f"negative @length {length}", line=n)
+            raise FormatError(path, f"negative @length {number_text(length)}", line=n)
+        check_length(length, path, "@length", line=n)
     elif key == "@meta":
-        try:
-            meta = json.loads(arg)
-        except json.JSONDecodeError as e:
-            raise FormatError(path, f"@meta is not valid JSON ({e.msg})", line=n) from None
-        if not isinstance(meta, dict):
-            raise FormatError(path, "@meta must be a JSON object", line=n)
+        meta = parse_meta_json(arg, path, line=n)
     else:
-        raise FormatError(path, f"unknown directive {key!r}", line=n)
+        raise FormatError(path, f"unknown directive {key[:60]!r}", line=n)
     return length, meta

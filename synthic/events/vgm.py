@@ -9,6 +9,13 @@ Header fields used (VGM 1.71 specification): 0x00 "Vgm ", 0x04 EOF offset, 0x08 
 0x14 GD3 offset, 0x18 total samples, 0x1C loop offset, 0x20 loop samples, 0x34 data offset,
 0x80 Game Boy DMG clock (bit 30: a second chip). Command 0xB3 aa dd writes dd to 0xFF10 + aa
 (aa 0x00-0x2F; bit 7 addresses the second chip, whose writes are dropped and counted).
+
+Reading is bounded by `synthic.limits`: a .vgm, a .vgz and what a .vgz unpacks to are at most
+64 MiB (inflated in steps, stopped at the limit), a VGM holds at most 20 million writes and its
+waits add up to at most 24 hours; the total samples the header declares (0x18) may not exceed
+what its waits add up to. The command stream is walked in compiled code (`vgm_walk`).
+Writing computes samples without int64 overflow and refuses a recording longer than VGM's
+32-bit sample count can hold (about 27 hours).
 """
 
 from __future__ import annotations
@@ -20,13 +27,20 @@ import zlib
 
 import numpy as np
 
-from synthic.errors import FormatError
+from synthic import limits
+from synthic.errors import FormatError, UnrepresentableError
 from synthic.events.atomic import atomic_output
-from synthic.events.recording import Recording
+from synthic.events.recording import (
+    Recording,
+    check_length,
+    check_writes,
+    clean_text,
+)
 from synthic.events.registers import CLOCK_HZ
 
 SAMPLE_RATE = 44_100
-MAX_FILE_BYTES = 256 << 20  # a VGM larger than this (after gunzip) is refused, not allocated
+MAX_SAMPLES = limits.MAX_RECORDING_SECONDS * SAMPLE_RATE  # the longest VGM read: 24 h
+MAX_VGM_SAMPLES = 0xFFFFFFFF  # the most a VGM's 32-bit sample counts can hold (~27 h)
 GD3_FIELDS = (
     "track",
     "track_jp",
@@ -41,71 +55,63 @@ GD3_FIELDS = (
     "notes",
 )
 
-# Bytes each command occupies (including the command byte); None = unknown. From the spec's
-# command table; 0x67 (data block) and 0x66 (end) are handled separately.
-_LENGTH: list[int | None] = [None] * 256
-for _c in range(0x30, 0x40):
-    _LENGTH[_c] = 2
-for _c in range(0x40, 0x4F):
-    _LENGTH[_c] = 3
-_LENGTH[0x4F] = _LENGTH[0x50] = 2
-for _c in range(0x51, 0x60):
-    _LENGTH[_c] = 3
-_LENGTH[0x61] = 3
-_LENGTH[0x62] = _LENGTH[0x63] = 1
-_LENGTH[0x68] = 12
-for _c in range(0x70, 0x90):
-    _LENGTH[_c] = 1
-for _c, _n in {0x90: 5, 0x91: 5, 0x92: 6, 0x93: 11, 0x94: 2, 0x95: 5}.items():
-    _LENGTH[_c] = _n
-for _c in range(0xA0, 0xC0):
-    _LENGTH[_c] = 3
-for _c in range(0xC0, 0xE0):
-    _LENGTH[_c] = 4
-for _c in range(0xE0, 0x100):
-    _LENGTH[_c] = 5
-
 
 def samples_to_cycles(samples: np.ndarray | int) -> np.ndarray | int:
-    return (np.asarray(samples, np.int64) * CLOCK_HZ + SAMPLE_RATE // 2) // SAMPLE_RATE
+    """T-cycle of each sample time, round(n * 4194304 / 44100), without int64 overflow (an int
+    gives an exact int, an array int64 for any n below 2**63 / 4194304 seconds' worth)."""
+    return _rescale(samples, CLOCK_HZ, SAMPLE_RATE)
 
 
 def cycles_to_samples(t_cycles: np.ndarray | int) -> np.ndarray | int:
-    return (np.asarray(t_cycles, np.int64) * SAMPLE_RATE + CLOCK_HZ // 2) // CLOCK_HZ
+    """Sample time of each T-cycle, round(t * 44100 / 4194304), without int64 overflow."""
+    return _rescale(t_cycles, SAMPLE_RATE, CLOCK_HZ)
+
+
+def _rescale(x, mul: int, div: int):
+    """round(x * mul / div) (halves up) for x >= 0; splitting x = q * div + r keeps every
+    intermediate within int64 for any x whose result fits."""
+    if isinstance(x, int | np.integer):
+        return (int(x) * mul + div // 2) // div
+    x = np.asarray(x, np.int64)
+    q, r = np.divmod(x, div)
+    return q * mul + (r * mul + div // 2) // div
 
 
 # -- reading -------------------------------------------------------------------------------
 
 
-def load_bytes(path: str) -> bytes:
-    """The file's bytes, gunzipped if it is gzip (a .vgz), never more than MAX_FILE_BYTES."""
+def load_bytes(path: str) -> bytes | bytearray:
+    """The file's bytes, gunzipped if it is gzip (a .vgz), never more than MAX_VGM_BYTES: the
+    file is read and inflated in steps, and inflating stops at the limit (a gzip bomb costs
+    at most the limit, not what it would unpack to)."""
+    limit = limits.MAX_VGM_BYTES
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise FormatError(
-                path, f"larger than {MAX_FILE_BYTES >> 20} MiB", offset=MAX_FILE_BYTES
-            )
-        raw = f.read()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    d = zlib.decompressobj(wbits=31)
-    parts, total = [], 0
-    try:
-        # Inflate in steps so a gzip bomb is stopped at the limit, not after filling memory.
-        chunk = d.decompress(raw, 1 << 20)
-        while chunk:
-            parts.append(chunk)
-            total += len(chunk)
-            if total > MAX_FILE_BYTES:
-                raise FormatError(
-                    path, f"unpacks to more than {MAX_FILE_BYTES >> 20} MiB", offset=0
-                )
-            chunk = d.decompress(d.unconsumed_tail, 1 << 20)
-    except zlib.error as e:
-        raise FormatError(path, f"corrupt gzip data ({e})", offset=0) from None
-    if not d.eof:
-        raise FormatError(path, "truncated gzip data", offset=len(raw))
-    return b"".join(parts)
+        if size > limit:
+            raise FormatError(path, f"larger than {limit >> 20} MiB", offset=limit)
+        head = f.read(2)
+        if head != b"\x1f\x8b":
+            return head + f.read(size - len(head))  # f.read(n) allocates n bytes up front
+        d = zlib.decompressobj(wbits=31)
+        out = bytearray()
+        consumed = 0
+        block = head + f.read(1 << 16)
+        try:
+            while block:
+                consumed += len(block)
+                out += d.decompress(block, limit + 1 - len(out))
+                while d.unconsumed_tail and len(out) <= limit:
+                    out += d.decompress(d.unconsumed_tail, limit + 1 - len(out))
+                if len(out) > limit:
+                    raise FormatError(path, f"unpacks to more than {limit >> 20} MiB", offset=0)
+                if d.eof:
+                    break
+                block = f.read(1 << 16)
+        except zlib.error as e:
+            raise FormatError(path, f"corrupt gzip data ({e})", offset=0) from None
+        if not d.eof:
+            raise FormatError(path, "truncated gzip data", offset=consumed)
+    return out
 
 
 def read(path: str | os.PathLike) -> Recording:
@@ -154,88 +160,75 @@ def read(path: str | os.PathLike) -> Recording:
         meta["loop_cycles"] = int(samples_to_cycles(loop_samples))
     if dropped:
         meta["second_chip_writes_dropped"] = dropped
-    total = max(samples, u32(0x18))
+    declared = u32(0x18)
+    if declared > samples:
+        raise FormatError(
+            path,
+            f"header declares {declared} samples ({declared / SAMPLE_RATE:.1f} s) but the "
+            f"waits add up to {samples} ({samples / SAMPLE_RATE:.1f} s)",
+            offset=0x18,
+        )
     return Recording(
-        samples_to_cycles(np.array(times, np.int64)),
-        np.array(addresses, np.int64) + 0xFF10,
+        samples_to_cycles(times),
+        addresses.astype(np.uint16) + 0xFF10,
         values,
-        length_cycles=int(samples_to_cycles(total)),
+        length_cycles=int(samples_to_cycles(samples)),
         meta=meta,
         validate=False,
     )
 
 
-def _commands(data: bytes, path: str, pos: int, loop_at: int | None):
+def _commands(data: bytes | bytearray, path: str, pos: int, loop_at: int | None):
     """Walk the command stream from `pos` to the end command.
 
     Returns the sample time, register (0x00-0x2F) and value of each first-chip write, the total
     samples, the sample time of the loop point (or None) and the number of second-chip writes.
     """
-    size = len(data)
-    times: list[int] = []
-    addresses: list[int] = []
-    values: list[int] = []
-    samples, dropped, loop_samples = 0, 0, None
-    length = _LENGTH
-    while True:
-        if loop_at is not None and loop_samples is None and pos >= loop_at:
-            loop_samples = samples
-        if pos >= size:
-            raise FormatError(
-                path, "truncated: the command stream has no end command (0x66)", offset=pos
-            )
-        c = data[pos]
-        if c == 0xB3:
-            if pos + 3 > size:
-                raise FormatError(path, "truncated command", offset=pos)
-            aa, dd = data[pos + 1], data[pos + 2]
-            if aa & 0x80:
-                dropped += 1
-            elif aa > 0x2F:
-                raise FormatError(
-                    path,
-                    f"Game Boy register 0xFF{0x10 + aa:02X} is not a sound register",
-                    offset=pos + 1,
-                )
-            else:
-                times.append(samples)
-                addresses.append(aa)
-                values.append(dd)
-            pos += 3
-            continue
-        if 0x70 <= c <= 0x7F:
-            samples += (c & 0xF) + 1
-        elif c == 0x62:
-            samples += 735
-        elif c == 0x63:
-            samples += 882
-        elif c == 0x61:
-            if pos + 3 > size:
-                raise FormatError(path, "truncated command", offset=pos)
-            samples += data[pos + 1] | data[pos + 2] << 8
-        elif 0x80 <= c <= 0x8F:
-            samples += c & 0xF
-        elif c == 0x66:
-            break
-        elif c == 0x67:
-            if pos + 7 > size:
-                raise FormatError(path, "truncated data block", offset=pos)
-            n = struct.unpack_from("<I", data, pos + 3)[0] & 0x7FFFFFFF
-            if pos + 7 + n > size:
-                raise FormatError(
-                    path, f"data block of {n} bytes runs past the end of the file", offset=pos + 3
-                )
-            pos += 7 + n
-            continue
-        n = length[c]
-        if n is None:
-            raise FormatError(path, f"unknown VGM command 0x{c:02X}", offset=pos)
-        if pos + n > size:
-            raise FormatError(path, "truncated command", offset=pos)
-        pos += n
-    if loop_at is not None and loop_samples is None:
+    from synthic.events import vgm_walk as w
+
+    buf = np.frombuffer(data, np.uint8)
+    loop = -1 if loop_at is None else loop_at
+    max_writes = limits.MAX_RECORDING_WRITES
+    args = (buf, pos, loop, w.LENGTHS, max_writes, MAX_SAMPLES)
+    empty = np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint8)
+    outcome, at, n, samples, loop_samples, dropped = w.walk(*args, False, *empty)
+    if outcome == w.NO_END:
+        raise FormatError(
+            path, "truncated: the command stream has no end command (0x66)", offset=at
+        )
+    if outcome == w.TRUNCATED:
+        what = "data block" if data[at] == 0x67 else "command"
+        raise FormatError(path, f"truncated {what}", offset=at)
+    if outcome == w.BAD_REGISTER:
+        raise FormatError(
+            path, f"Game Boy register 0xFF{0x10 + data[at]:02X} is not a sound register", offset=at
+        )
+    if outcome == w.BLOCK_PAST_END:
+        n_block = struct.unpack_from("<I", data, at)[0] & 0x7FFFFFFF
+        raise FormatError(
+            path, f"data block of {n_block} bytes runs past the end of the file", offset=at
+        )
+    if outcome == w.UNKNOWN:
+        raise FormatError(path, f"unknown VGM command 0x{data[at]:02X}", offset=at)
+    if outcome == w.TOO_MANY_WRITES:
+        check_writes(max_writes + 1, path, offset=at)
+    if outcome == w.TOO_LONG:
+        check_length(int(samples_to_cycles(samples)), path, "the waits add up to", offset=at)
+    assert outcome == w.OK, outcome
+    if loop_at is not None and loop_samples < 0:
         raise FormatError(path, "loop offset points past the end command", offset=0x1C)
-    return times, addresses, np.array(values, np.uint8), samples, loop_samples, dropped
+    times, regs, values = np.empty(n, np.int64), np.empty(n, np.uint8), np.empty(n, np.uint8)
+    if n:
+        again = w.walk(*args, True, times, regs, values)
+        assert again[0] == w.OK and again[2] == n, again
+    return (
+        times,
+        regs,
+        values,
+        int(samples),
+        None if loop_at is None else int(loop_samples),
+        int(dropped),
+    )
 
 
 def _read_gd3(data: bytes, path: str, rel: int) -> dict[str, str]:
@@ -278,12 +271,18 @@ def _waits(n: int, out: bytearray) -> None:
 
 def encode(rec: Recording) -> tuple[bytes, int]:
     """VGM bytes and the largest timing error in T-cycles caused by rounding to samples."""
+    last = int(rec.t_cycles[-1]) if len(rec) else 0
+    total = cycles_to_samples(max(int(rec.length_cycles), last))
+    if total > MAX_VGM_SAMPLES:
+        raise UnrepresentableError(
+            f"the recording lasts {total} samples ({total / SAMPLE_RATE / 3600:.1f} h); a VGM "
+            f"holds at most {MAX_VGM_SAMPLES} (32 bits, {MAX_VGM_SAMPLES / SAMPLE_RATE / 3600:.1f}"
+            " h)"
+        )
     samples = cycles_to_samples(rec.t_cycles)
     error = int(np.abs(samples_to_cycles(samples) - rec.t_cycles).max()) if len(rec) else 0
-    total = int(cycles_to_samples(rec.length_cycles))
-    total = max(total, int(samples[-1]) if len(rec) else 0)
     loop = rec.meta.get("loop_cycles")
-    loop_s = None if loop is None else min(int(cycles_to_samples(loop)), total)
+    loop_s = None if loop is None else min(max(cycles_to_samples(int(loop)), 0), total)
     body = bytearray()
     loop_pos = None
     now = 0
@@ -302,17 +301,21 @@ def encode(rec: Recording) -> tuple[bytes, int]:
     _waits(total - now, body)
     body.append(0x66)
 
-    gd3 = dict(rec.meta.get("gd3", {}))
+    gd3 = {k: str(v) for k, v in dict(rec.meta.get("gd3", {})).items()}
     for key, name in (("title", "track"), ("game", "game"), ("author", "author")):
         if rec.meta.get(key) and not gd3.get(name):
             gd3[name] = str(rec.meta[key])
-    strings = "".join(gd3.get(k, "") + "\0" for k in GD3_FIELDS).encode("utf-16-le")
+    # Lone surrogates (a title from an undecodable file name) are escaped, not refused.
+    text = "".join(clean_text(gd3.get(k, "")) + "\0" for k in GD3_FIELDS)
+    strings = text.encode("utf-16-le")
     tag = b"Gd3 " + struct.pack("<II", 0x100, len(strings)) + strings
 
     header = bytearray(0x100)
     data_at = len(header)
     gd3_at = data_at + len(body)
     end = gd3_at + len(tag)
+    if end > 0xFFFFFFFF:
+        raise UnrepresentableError(f"a VGM of {end} bytes: its 32-bit offsets cannot address it")
     header[0:4] = b"Vgm "
     struct.pack_into("<I", header, 0x04, end - 0x04)
     struct.pack_into("<I", header, 0x08, 0x171)
