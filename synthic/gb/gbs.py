@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from synthic.errors import FormatError
 from synthic.gb.header import header_checksum
+from synthic.limits import MAX_GBS_BYTES
 
 HEADER_BYTES = 0x70
 BANK_BYTES = 0x4000
@@ -65,6 +66,9 @@ def _text(raw: bytes) -> str:
 
 def parse_gbs(data: bytes, path: str | os.PathLike | None = None) -> GbsFile:
     path = None if path is None else os.fspath(path)
+    if len(data) > MAX_GBS_BYTES:
+        raise FormatError(path, f"{len(data)} bytes is larger than any GBS can be "
+                          f"({MAX_GBS_BYTES} bytes)", offset=MAX_GBS_BYTES)  # fmt: skip
     if len(data) < 3 or data[:3] != b"GBS":
         raise FormatError(path, "not a GBS file (bad magic number)", offset=0)
     if len(data) < HEADER_BYTES:
@@ -128,8 +132,9 @@ def gbs_header(
 def read_gbs(path: str | os.PathLike) -> GbsFile:
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if size > MAX_BANKS * BANK_BYTES + HEADER_BYTES:
-            raise FormatError(path, f"{size} bytes is larger than any GBS can be", offset=0)
+        if size > MAX_GBS_BYTES:  # checked before reading, not only by parse_gbs
+            raise FormatError(path, f"{size} bytes is larger than any GBS can be "
+                              f"({MAX_GBS_BYTES} bytes)", offset=MAX_GBS_BYTES)  # fmt: skip
         return parse_gbs(f.read(), path)
 
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from synthic.errors import FormatError
+from synthic.limits import MAX_ROM_BYTES
 
 HEADER_END = 0x150
 BANK_BYTES = 0x4000  # one 16 KiB ROM bank
@@ -85,12 +86,18 @@ def global_checksum(rom: bytes) -> int:
 
 
 def parse_header(rom: bytes, path: str | os.PathLike | None = None) -> CartridgeHeader:
-    """Check that `rom` is a DMG cartridge this emulator runs; raise FormatError if not."""
+    """Check that `rom` is a DMG cartridge this emulator runs; raise FormatError if not (also
+    for more than `synthic.limits.MAX_ROM_BYTES`, 8 MiB, the largest MBC5 cartridge)."""
     path = None if path is None else os.fspath(path)
     if len(rom) < HEADER_END:
         raise FormatError(
             path, f"truncated: {len(rom)} bytes, but a ROM's header alone ends at 0x14F",
             offset=len(rom),
+        )  # fmt: skip
+    if len(rom) > MAX_ROM_BYTES:
+        raise FormatError(
+            path, f"{len(rom)} bytes, larger than any DMG cartridge ({MAX_ROM_BYTES >> 20} MiB)",
+            offset=MAX_ROM_BYTES,
         )  # fmt: skip
     warnings = []
     cgb = rom[0x143]
