@@ -14,6 +14,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/jukebox.smk"
 include: "workflow/rules/compile.smk"
+include: "workflow/rules/inventory.smk"
 include: "workflow/rules/record.smk"
 include: "workflow/rules/render.smk"
 
@@ -22,12 +23,4 @@ rule all:
     default_target: True
     input:
         "results/wav",
-
-
-# The summary table lists every input with its outcome, also after failed jobs (--keep-going).
-onsuccess:
-    write_record_summary()
-
-
-onerror:
-    write_record_summary()
+        "results/recordings.tsv",

@@ -75,22 +75,25 @@ def test_snakemake_lint_is_clean(checkout):
 
 
 def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
-    """The default plans the jukebox collection, one job per ROM, then records, renders and
-    collects it; roms=demo plans the demo tunes instead; a bad jukebox setting is named."""
+    """The default plans the jukebox collection, one job per ROM, then the inventory of what
+    they hold (a checkpoint: the record and render jobs are planned once it is written), the
+    summary table and the collection of the renders; roms=demo plans the demo tunes instead;
+    a bad jukebox setting is named."""
     roms = yaml.safe_load((checkout / "config.yaml").read_text())["jukebox"]["roms"]
     out = snakemake(checkout, "-n", "--cores", "2")
     assert out.returncode == 0, out.stderr
-    rules = ("jukebox", "compile", "record", "render", "collect_wav", "demo")
+    rules = ("jukebox", "compile", "inventory", "record", "summary", "collect_wav", "demo")
     planned = {r: jobs_run(out, r) for r in rules}
-    compiled = (checkout / "results/compiled.txt").exists()  # if another test ran it first
     assert planned == {
         "jukebox": roms,
-        "compile": 0 if compiled else 1,
-        "record": roms,
-        "render": roms,
+        "compile": 0,  # planned with the record jobs, after the checkpoint
+        "inventory": 1,
+        "record": 0,
+        "summary": 1,
         "collect_wav": 1,
         "demo": 0,
     }
+    assert "checkpoint jobs" in out.stdout + out.stderr
     assert f"results/jukebox/jukebox_{roms:02d}.gb" in out.stdout
     demo_run = snakemake(checkout, "-n", "--cores", "2", "--config", "roms=demo")
     assert demo_run.returncode == 0, demo_run.stderr
@@ -117,12 +120,11 @@ def test_bad_config_is_named(checkout, override, message):
 
 
 def jobs_run(out: subprocess.CompletedProcess, rule: str) -> int:
-    """How many jobs of `rule` Snakemake's job-stats table says it ran."""
-    for line in (out.stdout + out.stderr).splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == rule and parts[1].isdigit():
-            return int(parts[1])
-    return 0
+    """How many jobs of `rule` Snakemake planned (dry run) or started: one header line each
+    (`rule NAME:`, `localrule NAME:`, `checkpoint NAME:`); unlike its job-stats table this
+    also counts the jobs added after a checkpoint."""
+    headers = {f"{kind} {rule}:" for kind in ("rule", "localrule", "checkpoint", "localcheckpoint")}
+    return sum(line.strip() in headers for line in (out.stdout + out.stderr).splitlines())
 
 
 SMALL_JUKEBOX = "jukebox:\n  roms: 2\n  songs: 2\nrecord:\n  seconds: 30\n"
@@ -230,6 +232,10 @@ def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path
     folder.mkdir()
     shutil.copy(vectors / "vgm/spooky_birthday.vgm", folder / "a.vgm")
     shutil.copy(ROOT / "tests/roms/music.gb", folder / "b.gb")
+    listed = snakemake(
+        checkout, "--cores", "1", "results/inventory.tsv", "--config", f"roms={folder}"
+    )
+    assert listed.returncode == 0, listed.stderr
     out = snakemake(checkout, "-n", "--cores", "2", "results/wav/", "--config", f"roms={folder}")
     assert out.returncode == 0, out.stderr
     planned = {
@@ -249,19 +255,22 @@ def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path
 
 
 def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, vectors, tmp_path):
+    """Good and broken inputs: the main target is reached with the good ones (no --keep-going
+    needed), and the summary table names each broken one with its reason."""
     folder = tmp_path / "collection"
     broken_and_good_collection(folder, vectors)
     settings = tmp_path / "short.yaml"
     settings.write_text(f"roms: {folder}\nrecord:\n  seconds: 20\n")
-    out = snakemake(checkout, "--cores", "2", "--keep-going", "--configfile", settings)
+    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    assert out.returncode == 0, out.stderr[-3000:]
     outcome = outcomes(checkout, folder)
     assert outcome["Spooky Birthday.vgm"][0] == "recorded"
     assert outcome["pack.zip::music/hell.vgm"][0] == "recorded"
     assert outcome["sub/duplicate.vgm"] == ("skipped", "duplicate of pack_music_hell (same SHA-1)")
     assert outcome["colour_only.gbc"][0] == "skipped"
-    assert outcome["random.gb"][0] == "failed" and "cartridge type" in outcome["random.gb"][1]
-    assert outcome["truncated.gb"][0] == "failed" and "truncated" in outcome["truncated.gb"][1]
-    assert outcome["colour.gb"][0] == "failed" and "Color-only" in outcome["colour.gb"][1]
+    assert outcome["random.gb"][0] == "refused" and "cartridge type" in outcome["random.gb"][1]
+    assert outcome["truncated.gb"][0] == "refused" and "truncated" in outcome["truncated.gb"][1]
+    assert outcome["colour.gb"][0] == "refused" and "Color-only" in outcome["colour.gb"][1]
     assert outcome["music.gb"][0] == "recorded"
     assert outcome["tune.gbs"][0] == "recorded"
     # The GBS file: one recording per song, each with the title, author and its song number.
@@ -274,14 +283,97 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
         assert writes > 20 * 59  # init's writes, then one per play call (VBlank: 59.7 Hz)
         rec = events.read(f)
         assert rec.value[rec.address == 0xFF11][0] == (k - 1) << 6  # init got its song number
-    # Only the broken inputs failed, and Snakemake says so.
-    assert out.returncode != 0
-    failed = {k for k, (o, _) in outcome.items() if o == "failed"}
-    assert failed == {"random.gb", "truncated.gb", "colour.gb"}
+    # Only the broken inputs were refused; the good ones are in results/wav/.
+    refused = {k for k, (o, _) in outcome.items() if o == "refused"}
+    assert refused == {"random.gb", "truncated.gb", "colour.gb"}
+    wavs = sorted(p.name for p in (checkout / "results/wav").glob("*.wav"))
+    assert wavs == sorted(
+        ["spooky_birthday.wav", "pack_music_hell.wav", "music.wav"]
+        + [f"tune.song{k:02d}.wav" for k in (1, 2, 3)]
+    )
+    assert "refused" in (checkout / "logs/summary.log").read_text()
 
     # Adding a file records that file only.
     events.write(demo.render("twinkle"), folder / "sub/added.vgz")
-    again = snakemake(checkout, "--cores", "2", "--keep-going", "--configfile", settings)
-    assert jobs_run(again, "record") == 1 + len(failed), again.stdout
+    again = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    assert jobs_run(again, "record") == 1, again.stdout
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
     assert "recorded" in set(table[table["name"] == "sub_added"]["outcome"])
+
+
+HOSTILE_NAMES = [
+    "$(touch PWNED).vgm",
+    "`touch PWNED`.vgm",
+    "a; touch PWNED; b.vgm",
+    'it\'s "quoted" & <more>.vgm',
+    "new\nline.vgm",
+    "-rf --help.vgm",
+    "  spaces  .vgm",
+    "\x1b[31mred.vgm",
+    "x" * 251 + ".vgm",
+]
+
+
+def test_hostile_names_run_no_command_and_every_input_has_an_outcome(checkout, tmp_path):
+    """File, folder and zip member names with shell syntax, quotes, newlines, a leading `-`,
+    undecodable bytes and 255 characters; a FIFO and /dev/zero behind input names; a corrupt
+    ROM. The workflow runs to results/wav/, no command in a name runs (no sentinel file), and
+    each input is recorded or in the summary table with a reason."""
+    folder = tmp_path / "$(touch PWNED) pack"
+    folder.mkdir()
+    song = demo.render("twinkle")
+    count = 0
+
+    def vgm(path: Path) -> None:
+        nonlocal count
+        count += 1
+        song.meta["title"] = f"copy {count}"  # different bytes: not duplicates
+        events.write(song, path)
+
+    for name in HOSTILE_NAMES:
+        vgm(folder / name)
+    vgm(Path(os.fsdecode(os.fsencode(str(folder)) + b"/caf\xe9 \xff.vgm")))  # not UTF-8
+    (folder / "`touch PWNED`").mkdir()
+    vgm(folder / "`touch PWNED`" / "inner $(touch PWNED).vgz")
+    with zipfile.ZipFile(folder / "a;touch PWNED;.zip", "w") as z:
+        for name in HOSTILE_NAMES[:6]:
+            vgm(tmp_path / "member.vgm")
+            z.write(tmp_path / "member.vgm", f"$(touch PWNED)/{name}")
+    os.mkfifo(folder / "pipe.gb")
+    os.symlink("/dev/zero", folder / "zero.vgm")
+    (folder / "-corrupt $(touch PWNED).gb").write_bytes(b"\xff" * 1000)
+    settings = tmp_path / "hostile.yaml"
+    settings.write_text(yaml.safe_dump({"roms": str(folder)}))
+
+    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    assert out.returncode == 0, out.stderr[-3000:]
+    sentinels = [p for base in (checkout, tmp_path, Path.cwd()) for p in base.rglob("PWNED")]
+    assert sentinels == []
+    table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t", dtype=str).fillna("")
+    by_outcome = table.groupby("outcome").size().to_dict()
+    assert by_outcome == {"recorded": len(HOSTILE_NAMES) + 2 + 6, "refused": 1, "skipped": 2}
+    reasons = {row.input.rsplit("/", 1)[-1]: row.reason for row in table.itertuples()}
+    assert reasons["pipe.gb"] == "not a regular file (a FIFO)"
+    assert reasons["zero.vgm"] == "not a regular file (a device)"
+    assert "unsupported cartridge type" in reasons["-corrupt $(touch PWNED).gb"]
+    assert r"caf\xe9 \xff.vgm" in reasons and r"new\nline.vgm" in reasons
+    recorded = table[table.outcome == "recorded"]
+    assert sorted(p.stem for p in (checkout / "results/wav").glob("*.wav")) == sorted(recorded.name)
+    for name in recorded.name:
+        assert (checkout / f"results/recordings/{name}/{name}.events").exists()
+
+
+def test_empty_collection_is_an_error_that_links_nothing(checkout, tmp_path):
+    """A folder with no usable input stops the run with the reason; results/wav/ is not made
+    (before: every .wav anywhere in the project was hard-linked into it)."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an input")
+    (checkout / "stray").mkdir(exist_ok=True)
+    soundfile.write(checkout / "stray/stray.wav", np.zeros((100, 2)), 44100)
+    shutil.rmtree(checkout / "results/wav", ignore_errors=True)
+    out = snakemake(checkout, "--cores", "1", "results/wav/", "--config", f"roms={folder}")
+    assert out.returncode != 0
+    log = (checkout / "logs/inventory.log").read_text()
+    assert f"{folder}: no usable input" in log
+    assert not (checkout / "results/wav").exists()

@@ -144,6 +144,10 @@ def run(args) -> int:
     files = [
         p for p in sorted(src.rglob("*")) if p.is_file() and kind_of(p.name) in ("vgm", "events")
     ]
+    if not files and args.allow_empty:
+        outdir.mkdir(parents=True, exist_ok=True)
+        print(f"no recordings in {display_name(src)}: nothing to render")
+        return 0
     if not files:
         raise SynthicError(f"{display_name(src)}: no recordings found")
     outputs = output_names(src, files, outdir, ext)

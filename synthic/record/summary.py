@@ -1,8 +1,9 @@
 """The summary table of a recording run: every input, its outcome, what was recorded, why not.
 
-Written at the end of a workflow run (also one with failed jobs under --keep-going), from what
-is on disk: the recordings of each input that succeeded, the last line of the log of each that
-failed, and the inputs skipped when the collection was scanned.
+Built by the workflow's `summary` rule (`synthic summary`) from the inventory and what is on
+disk: each input's `outcome.json` (recorded, silent, or refused with the reason: a bad input is
+an outcome, not a failed job), the recordings of an input recorded before outcomes existed, the
+last error line of the log of a job that crashed, and the files the inventory skipped.
 """
 
 from __future__ import annotations
@@ -13,19 +14,43 @@ from pathlib import Path
 import pandas as pd
 
 from synthic.collection import Input, Skipped
+from synthic.errors import FormatError, display_name
 from synthic.events import native
 from synthic.events.registers import CLOCK_HZ
+from synthic.record.outcome import read_outcome
 
 COLUMNS = ["input", "name", "kind", "outcome", "recordings", "seconds", "writes", "reason"]
+MAX_LOG_BYTES = 1 << 20  # only the end of a longer log is read
 
 
 def _last_line(path: Path) -> str:
     try:
-        lines = [s.strip() for s in path.read_text(errors="replace").splitlines() if s.strip()]
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - MAX_LOG_BYTES))
+            text = f.read().decode("utf-8", errors="replace")
     except OSError:
         return "no log"
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
     errors = [s.split("error: ", 1)[1] for s in lines if "error: " in s]
-    return (errors or lines or ["no log"])[-1]
+    return display_name((errors or lines or ["no log"])[-1])
+
+
+def _from_recordings(files: list[Path]) -> dict:
+    """Outcome columns from the .events files of an input that has no outcome.json."""
+    seconds = writes = 0
+    stops = []
+    for f in files:
+        try:
+            meta, n, length = native.read_meta(f)
+        except FormatError as e:
+            stops.append(f"unreadable recording: {e}")
+            continue
+        seconds += length / CLOCK_HZ
+        writes += n
+        if meta.get("stopped"):
+            stops.append(display_name(str(meta["stopped"])))
+    return dict(outcome="recorded" if writes else "silent", recordings=len(files),
+                seconds=round(seconds, 1), writes=writes, reason="; ".join(stops))  # fmt: skip
 
 
 def summarise(
@@ -37,19 +62,15 @@ def summarise(
     rows = []
     for item in inputs:
         folder = Path(recordings_dir) / item.name
-        files = sorted(folder.glob("*.events")) if folder.is_dir() else []
         row = {"input": item.label, "name": item.name, "kind": item.kind}
-        if files:
-            seconds = writes = 0
-            stops = []
-            for f in files:
-                meta, n, length = native.read_meta(f)
-                seconds += length / CLOCK_HZ
-                writes += n
-                if meta.get("stopped"):
-                    stops.append(meta["stopped"])
-            row.update(outcome="recorded", recordings=len(files), seconds=round(seconds, 1),
-                       writes=writes, reason="; ".join(stops))  # fmt: skip
+        outcome = read_outcome(folder)
+        files = sorted(folder.glob("*.events")) if folder.is_dir() else []
+        if outcome is not None:
+            row.update(outcome=outcome.outcome, recordings=len(outcome.recordings),
+                       seconds=round(outcome.seconds, 1), writes=outcome.writes,
+                       reason=display_name(outcome.reason))  # fmt: skip
+        elif files:
+            row.update(_from_recordings(files))
         else:
             log = Path(logs_dir) / f"{item.name}.log"
             outcome = "failed" if log.exists() else "not run"

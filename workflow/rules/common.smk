@@ -1,14 +1,15 @@
 # Shared set-up: the package on the path, the validated config, the input collection.
+import functools
 import json
+import os
 import sys
-from pathlib import Path
 
 # The Snakefile imports the package of this checkout; the rules run it with `python -m
 # synthic`, which finds it from the working directory or from `pip install -e .`.
 sys.path.insert(0, workflow.basedir)
 
 from synthic import demo
-from synthic.collection import Input, find_inputs
+from synthic.collection import fingerprint, read_inventory
 from synthic.config import load_schema, validate
 from synthic.errors import SynthicError
 from synthic.jukebox.collection import rom_name
@@ -23,26 +24,7 @@ try:
 except SynthicError as e:
     raise WorkflowError(str(e)) from None
 
-
-def collection():
-    """The inputs of the collection (wildcard name -> Input) and the skipped files."""
-    if config["roms"] == "jukebox":
-        names = [rom_name(i) for i in range(1, config["jukebox"]["roms"] + 1)]
-        found = [
-            Input(name, f"results/jukebox/{name}.gb", None, "rom", "") for name in names
-        ]
-        return {i.name: i for i in found}, []
-    if config["roms"] == "demo":
-        found = [
-            Input(name, f"results/demo/{name}.vgm", None, "vgm", "")
-            for name in demo.song_names()
-        ]
-        return {i.name: i for i in found}, []
-    try:
-        found, skipped = find_inputs(config["roms"])
-    except SynthicError as e:
-        raise WorkflowError(str(e)) from None
-    return {i.name: i for i in found}, skipped
+INVENTORY = "results/inventory.tsv"
 
 
 def jukebox_midi_files(wildcards):
@@ -60,23 +42,56 @@ def jukebox_midi_files(wildcards):
     return files
 
 
-INPUTS, SKIPPED = collection()
-EXPLORE_JSON = json.dumps(config["record"].get("explore", {}), sort_keys=True)
+def builtin_inputs():
+    """The files of a collection the workflow builds itself (roms: jukebox or demo), or []."""
+    if config["roms"] == "jukebox":
+        return [
+            f"results/jukebox/{rom_name(i)}.gb"
+            for i in range(1, config["jukebox"]["roms"] + 1)
+        ]
+    if config["roms"] == "demo":
+        return [f"results/demo/{name}.vgm" for name in demo.song_names()]
+    return []
 
 
-def write_record_summary():
-    """results/recordings.tsv: every input, its outcome, what was recorded or why not."""
-    from synthic.record.summary import summarise, write_summary
+def collection_roots():
+    """What `synthic inventory` searches: the built-in files, or the user's folders."""
+    roots = config["roms"]
+    return builtin_inputs() or ([roots] if isinstance(roots, str) else list(roots))
 
-    table = summarise(
-        list(INPUTS.values()), SKIPPED, "results/recordings", "logs/record"
-    )
-    write_summary(table, "results/recordings.tsv")
-    failed = table[table.outcome == "failed"]
-    print(
-        f"Synthic: {(table.outcome == 'recorded').sum()} inputs recorded, {len(failed)} failed, "
-        f"{(table.outcome == 'skipped').sum()} skipped; see results/recordings.tsv",
-        file=sys.stderr,
-    )
-    for _, row in failed.iterrows():
-        print(f"  failed: {row['input']}: {row['reason']}", file=sys.stderr)
+
+@functools.cache
+def collection_fingerprint():
+    """Names, sizes and times of the user's files (nothing is read): when it changes, the
+    inventory is made again. A built-in collection's files are the inventory's inputs instead,
+    and a job on a cluster (not the main process) never remakes the inventory."""
+    if builtin_inputs() or not workflow.is_main_process:
+        return ""
+    try:
+        return fingerprint(collection_roots())
+    except SynthicError as e:
+        raise WorkflowError(str(e)) from None
+
+
+@functools.cache
+def _inventory(path, mtime_ns):
+    found, _ = read_inventory(path)
+    return {i.name: i for i in found}
+
+
+def inventory_file(wildcards=None):
+    """The inventory, once the checkpoint that writes it is done."""
+    return checkpoints.inventory.get().output[0]
+
+
+def inventory():
+    """The inputs of the collection (wildcard name -> synthic.collection.Input)."""
+    path = inventory_file()
+    return _inventory(path, os.stat(path).st_mtime_ns)
+
+
+def input_of(name):
+    try:
+        return inventory()[name]
+    except KeyError:
+        raise WorkflowError(f"no input named {name!r} in {INVENTORY}") from None

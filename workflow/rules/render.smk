@@ -1,6 +1,6 @@
 # Render: every recording becomes audio through the DMG APU model (results/render/<name>/);
 # the quality gate drops silent, short or clipped renders and the log says why. results/wav/
-# collects the kept files in one folder.
+# collects the kept files in one folder; a refused or silent input adds nothing to it.
 
 
 rule render:
@@ -13,19 +13,25 @@ rule render:
         "logs/render/{name}.log",
     benchmark:
         "benchmarks/render/{name}.tsv"
+    wildcard_constraints:
+        name=r"[a-z0-9_]+",
     conda:
         "../../envs/synthic.yaml"
     threads: 1
     resources:
         mem_mb=2000,
     shell:
-        "python -m synthic wav {input.recordings:q} -o {output:q} --check --drop-flagged --jobs 1 "
-        "> {log:q} 2>&1"
+        "python -m synthic wav {input.recordings:q} -o {output:q} --check --drop-flagged "
+        "--allow-empty --jobs 1 > {log:q} 2>&1"
 
 
 rule collect_wav:
     input:
-        expand("results/render/{name}", name=sorted(INPUTS)),
+        inventory=inventory_file,
+        renders=lambda wildcards: expand(
+            "results/render/{name}", name=sorted(inventory())
+        ),
+        summary="results/recordings.tsv",
     output:
         directory("results/wav"),
     log:
@@ -34,6 +40,4 @@ rule collect_wav:
         "../../envs/synthic.yaml"
     threads: 1
     shell:
-        "(mkdir -p {output:q} && "
-        "find {input:q} -name '*.wav' -exec ln -f {{}} {output:q}/ ';' && "
-        "ls {output:q} | wc -l) > {log:q} 2>&1"
+        "python -m synthic collect --inventory {input.inventory:q} -o {output:q} > {log:q} 2>&1"
