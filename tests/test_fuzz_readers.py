@@ -121,14 +121,16 @@ def seeds(fmt: str) -> list[bytes]:
     raise KeyError(fmt)
 
 
-# Offsets of fields that declare sizes, counts, lengths or offsets.
+# (offset, width) of fields that declare sizes, counts, lengths or offsets.
+_VGM_FIELDS = [(0x04, 4), (0x08, 4), (0x14, 4), (0x18, 4), (0x1C, 4), (0x20, 4), (0x34, 4),
+               (0x80, 4), (0x100 + 1, 1), (0x100 + 3, 4)]  # fmt: skip
 FIELDS = {
-    "vgm": [0x04, 0x08, 0x14, 0x18, 0x1C, 0x20, 0x34, 0x80, 0x100 + 3],
-    "vgz": [0x04, 0x08, 0x14, 0x18, 0x1C, 0x20, 0x34, 0x80, 0x100 + 3],
-    "events": [8, 10, 12, 16, 24, 32, 40, 48],
-    "rom": [0x143, 0x147, 0x148, 0x149, 0x14D],
-    "gbs": [3, 4, 5, 6, 8, 10, 12, 14, 15],
-    "original-binary": [0, 7, 14],
+    "vgm": _VGM_FIELDS,
+    "vgz": _VGM_FIELDS,
+    "events": [(8, 2), (10, 2), (12, 4), (16, 8), (24, 8), (32, 8), (40, 4), (48, 4), (52, 1)],
+    "rom": [(0x143, 1), (0x147, 1), (0x148, 1), (0x149, 1), (0x14D, 1)],
+    "gbs": [(3, 1), (4, 1), (5, 1), (6, 2), (8, 2), (10, 2), (12, 2), (14, 1), (15, 1)],
+    "original-binary": [(0, 4), (4, 1), (5, 1), (7, 4)],
 }
 HUGE = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 2**31 - 1, 2**31, 2**32 - 1, 2**62, 2**63 - 1,
         2**64 - 1]  # fmt: skip
@@ -256,8 +258,7 @@ def mutated(draw, fmt: str) -> bytes:
         elif op == "truncate":
             del data[pos:]
         elif op == "field":
-            at = draw(st.sampled_from(FIELDS.get(fmt, [pos]) + [pos]))
-            width = draw(st.sampled_from([1, 2, 4, 8]))
+            at, width = draw(st.sampled_from(FIELDS.get(fmt, []) + [(pos, 4), (pos, 8)]))
             value = draw(st.sampled_from(HUGE)) & ((1 << (8 * width)) - 1)
             order = "big" if fmt == "original-binary" and draw(st.booleans()) else "little"
             data[at : at + width] = value.to_bytes(width, order)
