@@ -553,3 +553,29 @@ def test_cycles_samples_conversions_do_not_overflow():
     assert cycles_to_samples(2**63 - 1) == exact[-1]
     s = np.array([0, 1, 2**32 - 1, 2**40], np.int64)
     assert samples_to_cycles(s).tolist() == [(int(x) * 4_194_304 + 22050) // 44100 for x in s]
+
+
+# -- ROM and GBS sizes -----------------------------------------------------------------------
+
+
+def test_rom_and_gbs_larger_than_the_limits_are_refused(tmp_path):
+    from synthic import limits
+    from synthic.errors import FormatError
+    from synthic.gb.gbs import parse_gbs, read_gbs
+    from synthic.gb.header import parse_header, read_rom
+
+    rom = (Path(__file__).parent / "roms" / "music.gb").read_bytes()
+    big = rom + bytes(limits.MAX_ROM_BYTES)
+    with pytest.raises(FormatError, match="larger than any DMG cartridge"):
+        parse_header(big)
+    path = tmp_path / "big.gb"
+    path.write_bytes(big)
+    with pytest.raises(FormatError, match="larger than any DMG cartridge"):
+        read_rom(path)
+    assert read_rom(Path(__file__).parent / "roms" / "music.gb") == rom
+    gbs = b"GBS" + bytes(limits.MAX_GBS_BYTES)
+    with pytest.raises(FormatError, match="larger than any GBS"):
+        parse_gbs(gbs)
+    (tmp_path / "big.gbs").write_bytes(gbs)
+    with pytest.raises(FormatError, match="larger than any GBS"):
+        read_gbs(tmp_path / "big.gbs")
