@@ -19,6 +19,7 @@ from synthic import demo, events
 from synthic.events import native
 from synthic.events.registers import CLOCK_HZ
 from tests.conftest import ROOT
+from tests.gb_helpers import make_rom
 from tests.test_gbs import gbs_from_source
 
 
@@ -210,6 +211,7 @@ def broken_and_good_collection(folder: Path, vectors: Path) -> None:
     (folder / "colour.gb").write_bytes(bytes(cgb))
     (folder / "colour_only.gbc").write_bytes(bytes(cgb))
     (folder / "music.gb").write_bytes(rom)
+    (folder / "lockup.gb").write_bytes(make_rom(bytes((0xDD,))))  # an illegal opcode at once
     # A GBS of our own with three songs (tests/gbs/ticker.s, assembled by synthic.asm).
     (folder / "tune.gbs").write_bytes(gbs_from_source(songs=3, title="Ticker", author="Tester"))
 
@@ -272,6 +274,7 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
     assert outcome["truncated.gb"][0] == "refused" and "truncated" in outcome["truncated.gb"][1]
     assert outcome["colour.gb"][0] == "refused" and "Color-only" in outcome["colour.gb"][1]
     assert outcome["music.gb"][0] == "recorded"
+    assert outcome["lockup.gb"] == ("silent", "lock-up: illegal opcode 0xDD at 0x0150")
     assert outcome["tune.gbs"][0] == "recorded"
     # The GBS file: one recording per song, each with the title, author and its song number.
     songs = sorted((checkout / "results/recordings/tune").glob("*.events"))
