@@ -13,6 +13,14 @@ successive `run_cycles(n)` calls keep to the timeline asked for, not the oversho
 seed and button script always give the same recording: nothing reads the wall clock (MBC3's
 clock counts emulated time) and RAM starts zeroed, or filled from `seed`.
 
+The writes wait in a fixed buffer (`log_capacity` rows, LOG_CAPACITY by default) that the
+emulator empties into the recording each time it fills, so memory is bounded by what the
+recording holds, and that is bounded too: `run_cycles(n, max_writes=k)` stops early (at the first
+buffer drain after the k-th write of the call, so at most `log_capacity` writes more) and returns
+"write limit", and so does any run once the emulator holds more than `write_capacity` writes
+(synthic.limits.MAX_RECORDING_WRITES by default, 20 million, about 220 MB); such a full emulator
+runs no further. `synthic.record` stops a game at MAX_WRITES_PER_SECOND this way.
+
 Lock-ups: an illegal opcode locks the CPU for good (`status` "locked"); a HALT that nothing can
 end (no enabled interrupt that any device, or a scripted button press, could raise; e.g. `di;
 halt` with IE = 0) is "halted forever". Either way time still passes to the end of the run (the
@@ -28,6 +36,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from synthic import limits
 from synthic.events.recording import Recording
 from synthic.gb.bus import LOG_CAPACITY, bus_read, bus_write, halt_can_wake
 from synthic.gb.buttons import ButtonAction, button_mask, parse_script
@@ -90,6 +99,7 @@ class Emulator:
         buttons: str | Iterable[ButtonAction] | None = None,
         meta: dict | None = None,
         log_capacity: int = LOG_CAPACITY,
+        write_capacity: int | None = limits.MAX_RECORDING_WRITES,
     ) -> None:
         path = None
         if isinstance(rom, (str, os.PathLike)):
@@ -110,6 +120,7 @@ class Emulator:
             self.meta["seed"] = seed
         self.meta.update(meta or {})
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.write_capacity = write_capacity  # None: no limit (see the module docstring)
         self._serial = bytearray()
         self._until = 0  # the timeline asked for by run calls, in T-cycles
         self._status = "ok"
@@ -160,9 +171,15 @@ class Emulator:
         return self.t_cycles / CLOCK_HZ
 
     def run(
-        self, seconds: float | None = None, *, cycles: int | None = None, frames: int | None = None
+        self,
+        seconds: float | None = None,
+        *,
+        cycles: int | None = None,
+        frames: int | None = None,
+        max_writes: int | None = None,
     ) -> str:
-        """Run for seconds, T-cycles or frames (70,224 T-cycles); returns `status`."""
+        """Run for seconds, T-cycles or frames (70,224 T-cycles); returns `status`, or "write
+        limit" (see `run_cycles`)."""
         given = [x is not None for x in (seconds, cycles, frames)]
         if sum(given) != 1:
             raise ValueError("give exactly one of seconds, cycles, frames")
@@ -170,19 +187,36 @@ class Emulator:
             cycles = round(seconds * CLOCK_HZ)
         elif frames is not None:
             cycles = frames * FRAME_T
-        return self.run_cycles(int(cycles))
+        return self.run_cycles(int(cycles), max_writes=max_writes)
 
-    def run_cycles(self, n: int) -> str:
-        """Run n T-cycles further along the timeline; returns `status`."""
+    def run_cycles(self, n: int, *, max_writes: int | None = None) -> str:
+        """Run n T-cycles further along the timeline; returns `status`.
+
+        With `max_writes`, stop early once the program has made more than that many sound
+        writes during this call (checked each time the write buffer is emptied, so at most
+        `log_capacity` more get recorded) and return "write limit"; `t_cycles` then says how
+        far it got, and the timeline goes on from there. Past `write_capacity` writes in all,
+        the same, and later runs return "write limit" at once."""
         if n < 0:
             raise ValueError(f"cannot run a negative number of cycles ({n})")
+        if max_writes is not None and max_writes < 0:
+            raise ValueError(f"max_writes must not be negative ({max_writes})")
+        limit = None if max_writes is None else self.write_count + max_writes
+        if self.write_capacity is not None:
+            if self.write_count > self.write_capacity:
+                return "write limit"  # full: runs no further
+            limit = self.write_capacity if limit is None else min(limit, self.write_capacity)
         if self.t_cycles > self._until + MAX_OVERSHOOT_T:
             self._until = self.t_cycles  # the clock was moved on (synthic.gb tests do)
         self._until += n
-        self._run_to(self._until)
+        if not self._run_to(self._until, limit):
+            self._until = self.t_cycles
+            return "write limit"
         return self.status
 
-    def _run_to(self, t_end: int) -> None:
+    def _run_to(self, t_end: int, write_limit: int | None = None) -> bool:
+        """Run to t_end; False if it stopped early, more than write_limit writes since power-on
+        having been made."""
         cpu, st = self.cpu, self.bus.state
         while True:
             self._apply_script()
@@ -197,6 +231,8 @@ class Emulator:
             status = int(_run(cpu, self.bus, target, UNLIMITED))
             if status == STATUS_BUS_EXIT:
                 self._drain()
+                if write_limit is not None and int(st[LOG_TOTAL]) > write_limit:
+                    return False
                 continue
             if status == STATUS_HALTED_FOREVER:
                 # Nothing will wake it: let the time pass (devices catch up lazily).
@@ -206,6 +242,7 @@ class Emulator:
                     f"0x{int(self.bus.mem[0xFFFF]):02X}: no enabled interrupt can be raised"
                 )
         self._drain()
+        return write_limit is None or int(st[LOG_TOTAL]) <= write_limit
 
     def _drain(self) -> None:
         st, bus = self.bus.state, self.bus
@@ -302,26 +339,38 @@ class Emulator:
         return int(self.bus.state[LOG_TOTAL])
 
     def recording(self) -> Recording:
-        """Every write to FF10-FF3F so far, at the T-cycle it reached the bus."""
+        """Every write to FF10-FF3F so far, at the T-cycle it reached the bus; when the emulator
+        is full (more than `write_capacity` writes), the recording ends at the first write past
+        the capacity and says so in its metadata (`stopped`)."""
         self._drain()
         if self._parts:
+            # Fresh arrays (the parts stay as they are): the recording shares nothing with the
+            # emulator, and memory peaks at twice the writes, not three times.
             t, a, v = (np.concatenate(cols) for cols in zip(*self._parts, strict=True))
-            self._parts = [(t, a, v)]
         else:
             t = np.zeros(0, np.int64)
             a = np.zeros(0, np.uint16)
             v = np.zeros(0, np.uint8)
         now = self.t_cycles
-        markers = list(self._markers) + [
+        meta = dict(self.meta)
+        if self.write_capacity is not None and len(t) > self.write_capacity:
+            now = int(t[self.write_capacity])  # the first write left out ends the recording
+            cut = int(np.searchsorted(t, now, side="left"))
+            t, a, v = t[:cut], a[:cut], v[:cut]
+            meta["stopped"] = (
+                f"more than {self.write_capacity:,} sound writes, the most a recording may hold"
+            )
+        markers = [{**m, "end": min(m["end"], now)} for m in self._markers if m["start"] <= now] + [
             {"start": start, "end": now, "label": f"button {name}"}
             for name, start in self._held.items()
+            if start <= now
         ]
-        meta = dict(self.meta)
         if markers:
             meta["markers"] = sorted(markers, key=lambda m: (m["start"], m["end"]))
         if self.lockup:
             meta["lockup"] = self.lockup
-        return Recording(t.copy(), a.copy(), v.copy(), length_cycles=now, meta=meta)
+        # The emulator logs only FF10-FF3F, in time order: nothing for Recording to check.
+        return Recording(t, a, v, length_cycles=now, meta=meta, validate=False)
 
     @property
     def serial(self) -> bytes:

@@ -1,4 +1,13 @@
-"""Recording one input file (ROM, GBS, VGM or native recording) into .events files."""
+"""Recording one input file (ROM, GBS, VGM or native recording) into .events files.
+
+An emulated recording is bounded whatever the program does: the emulator runs in steps of
+STEP_SECONDS of game time, and in each it may make at most STEP_WRITES sound writes
+(`synthic.limits.MAX_WRITES_PER_SECOND` on average), and the recording holds at most
+`synthic.limits.MAX_RECORDING_WRITES` in all. The emulator is told to stop past either (it
+stops within one write buffer, `synthic.gb.bus.LOG_CAPACITY` writes, of it, and its recording
+ends at the first write past MAX_RECORDING_WRITES), so memory stays bounded, and the recording
+ends there with the reason in its metadata (`stopped`), like a lock-up or a long silence.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +15,10 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from synthic import events
+from synthic import events, limits
 from synthic.collection import kind_of, read_input
 from synthic.errors import SynthicError
 from synthic.events.recording import Recording
@@ -20,6 +29,7 @@ log = logging.getLogger("synthic.record")
 # A game that writes nothing to the sound hardware for this long is taken as stuck.
 SILENCE_STOP_SECONDS = 180.0
 STEP_SECONDS = 10.0  # the emulator runs in steps this long between checks and progress lines
+STEP_WRITES = int(limits.MAX_WRITES_PER_SECOND * STEP_SECONDS)  # the most writes in one step
 
 
 def _emulator():
@@ -32,21 +42,56 @@ def _emulator():
     return Emulator
 
 
-def _run_watching(emu, until_cycles: int, now: int, state: dict) -> int:
-    """Run to `until_cycles` in steps; stop early on lock-up or long silence. Returns now."""
+def _check_seconds(seconds: float) -> None:
+    if not (isinstance(seconds, (int, float)) and 0 < seconds <= limits.MAX_RECORDING_SECONDS):
+        raise SynthicError(
+            f"seconds must be a number above 0 and at most {limits.MAX_RECORDING_SECONDS} "
+            f"(24 hours), not {seconds!r}"
+        )
+
+
+def _new_state() -> dict:
+    """What `_run_watching` keeps between calls: the writes and the time of the last sound, the
+    start of the current step and the writes made before it, and why it stopped (or None)."""
+    return {"writes": 0, "last_sound": 0, "stop": None, "step_start": 0, "step_writes": 0}
+
+
+def _run_watching(
+    emu, until_cycles: int, now: int, state: dict, *, watch: bool = True, progress: bool = True
+) -> int:
+    """Run to `until_cycles` in steps; stop early on too many writes (the module docstring)
+    and, with `watch`, on a lock-up or a long silence. Returns now."""
     step = int(STEP_SECONDS * CLOCK_HZ)
     while now < until_cycles and state.get("stop") is None:
-        n = min(step, until_cycles - now)
-        emu.run_cycles(n)
-        now += n
+        if now - state["step_start"] >= step:
+            state["step_start"], state["step_writes"] = now, emu.write_count
+        n = min(step - (now - state["step_start"]), until_cycles - now)
+        in_step = emu.write_count - state["step_writes"]
+        budget = min(STEP_WRITES - in_step, limits.MAX_RECORDING_WRITES - emu.write_count)
+        result = emu.run_cycles(n, max_writes=max(0, budget))
         writes = emu.write_count
+        if result == "write limit":
+            if writes > limits.MAX_RECORDING_WRITES:
+                state["stop"] = (
+                    f"more than {limits.MAX_RECORDING_WRITES:,} sound writes, the most a "
+                    "recording may hold"
+                )
+            else:
+                step_s = state["step_start"] / CLOCK_HZ
+                state["stop"] = (
+                    f"more than {limits.MAX_WRITES_PER_SECOND:,} sound writes a second of game "
+                    f"time ({writes - state['step_writes']:,} from {step_s:.0f} s to "
+                    f"{emu.t_cycles / CLOCK_HZ:.1f} s): no music driver writes this often"
+                )
+            return min(max(now, emu.t_cycles), until_cycles)
+        now += n
         if writes != state["writes"]:
             state["writes"], state["last_sound"] = writes, now
-        elif now - state["last_sound"] > SILENCE_STOP_SECONDS * CLOCK_HZ:
+        elif watch and now - state["last_sound"] > SILENCE_STOP_SECONDS * CLOCK_HZ:
             state["stop"] = f"no sound for {SILENCE_STOP_SECONDS:.0f} s (the game seems stuck)"
-        if emu.lockup:
+        if watch and emu.lockup:
             state["stop"] = f"lock-up: {emu.lockup}"
-        if now % (60 * CLOCK_HZ) < n:
+        if progress and now % (60 * CLOCK_HZ) < n:
             log.info("%.0f s emulated, %d writes", now / CLOCK_HZ, writes)
     return now
 
@@ -54,23 +99,28 @@ def _run_watching(emu, until_cycles: int, now: int, state: dict) -> int:
 def record_rom(
     data: bytes, *, seconds: float, seed: int, explore: ExploreConfig, meta: dict
 ) -> Recording:
-    """Run a ROM for `seconds` of game time with random button windows; stop on a lock-up."""
+    """Run a ROM for `seconds` of game time with random button windows; stop on a lock-up, a
+    long silence or too many writes (see the module docstring)."""
+    _check_seconds(seconds)
     Emulator = _emulator()
-    emu = Emulator(data)
+    emu = Emulator(data, write_capacity=limits.MAX_RECORDING_WRITES)
     windows, taps = schedule(seconds, rom_seed(seed, meta["sha1"]), explore)
     actions = sorted(
         [(tap.start_cycles, 0, "press", tap.buttons) for tap in taps]
         + [(tap.end_cycles, 1, "release", tap.buttons) for tap in taps]
     )
-    state = {"writes": 0, "last_sound": 0, "stop": None}
+    del taps
+    state = _new_state()
     now = 0
     for when, _, action, buttons in actions:
         now = _run_watching(emu, when, now, state)
         if state["stop"]:
             break
         getattr(emu, action)(list(buttons))
+    del actions
     now = _run_watching(emu, int(seconds * CLOCK_HZ), now, state)
-    rec = emu.recording()
+    rec = emu.recording()  # ends at the first write past MAX_RECORDING_WRITES, if any
+    del emu  # its copy of the writes
     for w in windows:
         if w.start_cycles < rec.length_cycles:
             rec.add_marker(w.start_cycles, min(w.end_cycles, rec.length_cycles), w.label)
@@ -82,24 +132,56 @@ def record_rom(
     return rec
 
 
-def record_gbs(data: bytes, *, seconds: float, meta: dict, path: str) -> list[Recording]:
-    """Play every song of a GBS file for `seconds` each (no buttons: clean music)."""
+class GbsSongs(Sequence):
+    """The recordings of the songs of a GBS file, each made when it is asked for: iterating
+    records one song at a time, so only one is in memory however many songs the file has
+    (each access records its song anew; the same recording each time)."""
+
+    def __init__(self, count: int, record_song: Callable[[int], Recording]) -> None:
+        self._count = count
+        self._record_song = record_song
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"song index out of range: {index}")
+        return self._record_song(index)
+
+
+def record_gbs(data: bytes, *, seconds: float, meta: dict, path: str) -> GbsSongs:
+    """Play every song of a GBS file for `seconds` each (no buttons: clean music), stopping a
+    song early only on too many writes (the module docstring; a lock-up is noted in `stopped`).
+    Returns a sequence that records each song when it is iterated (see `GbsSongs`)."""
     from synthic.gb.gbs import parse_gbs
 
+    _check_seconds(seconds)
     gbs = parse_gbs(data, path)
     Emulator = _emulator()
-    out = []
-    for song in range(gbs.song_count):
-        emu = Emulator.from_gbs(data, song)
-        emu.run_cycles(int(seconds * CLOCK_HZ))
+
+    def record_song(song: int) -> Recording:
+        emu = Emulator.from_gbs(data, song, write_capacity=limits.MAX_RECORDING_WRITES)
+        state = _new_state()
+        _run_watching(emu, int(seconds * CLOCK_HZ), 0, state, watch=False, progress=False)
         rec = emu.recording()
+        lockup = emu.lockup
+        del emu  # its copy of the writes
         rec.meta.update(meta)
         rec.meta.update(title=gbs.title, author=gbs.author, copyright=gbs.copyright, song=song + 1)
-        if emu.lockup:
-            rec.meta["stopped"] = f"lock-up: {emu.lockup}"
-        log.info("song %d/%d: %d writes", song + 1, gbs.song_count, len(rec))
-        out.append(rec)
-    return out
+        if state["stop"]:
+            rec.meta["stopped"] = state["stop"]
+        elif lockup:
+            rec.meta["stopped"] = f"lock-up: {lockup}"
+        stopped = f" (stopped: {rec.meta['stopped']})" if "stopped" in rec.meta else ""
+        log.info("song %d/%d: %d writes%s", song + 1, gbs.song_count, len(rec), stopped)
+        return rec
+
+    return GbsSongs(gbs.song_count, record_song)
 
 
 def _import(path: str, member: str | None, data: bytes) -> Recording:
