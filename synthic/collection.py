@@ -449,9 +449,9 @@ def lookup(path: str | os.PathLike, name: str) -> Input:
 
 def scan(
     roots: str | list[str], previous: str | os.PathLike | None = None
-) -> tuple[list[Input], list[Skipped]]:
+) -> tuple[list[Input], list[Skipped], int]:
     """`find_inputs`, reusing the SHA-1s of unchanged files from the inventory `previous`
-    (ignored if it is missing or unreadable)."""
+    (ignored if it is missing or unreadable); and how many entries were unchanged."""
     old: list[Input | Skipped] = []
     if previous is not None and os.path.exists(previous):
         try:
@@ -459,4 +459,11 @@ def scan(
             old = [*f, *s]
         except SynthicError:
             old = []
-    return find_inputs(roots, old)
+    found, skipped = find_inputs(roots, old)
+    before = {(e.path, e.member, e.mtime_ns) for e in old}
+    unchanged = sum(
+        (e.path, e.member, e.mtime_ns) in before
+        and not (isinstance(e, Skipped) and e.reason.startswith("duplicate of"))  # re-read
+        for e in [*found, *skipped]
+    )
+    return found, skipped, unchanged

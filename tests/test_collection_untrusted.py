@@ -212,7 +212,8 @@ def test_inventory_is_reused_for_unchanged_files_and_remade_on_change(tmp_path):
     for i in range(3):
         (folder / f"song{i}.vgm").write_bytes(b"Vgm " + bytes([i]) * 10)
     table = tmp_path / "inventory.tsv"
-    found, skipped = scan(str(folder))
+    found, skipped, unchanged = scan(str(folder))
+    assert unchanged == 0
     write_inventory(found, skipped, table)
     first = fingerprint(str(folder))
     assert fingerprint(str(folder)) == first
@@ -222,12 +223,12 @@ def test_inventory_is_reused_for_unchanged_files_and_remade_on_change(tmp_path):
     song0.write_bytes(b"Vgm " + b"\x09" * 10)  # same size
     os.utime(song0, ns=(st.st_atime_ns, st.st_mtime_ns))  # same time: looks unchanged
     assert fingerprint(str(folder)) == first
-    reused, _ = scan(str(folder), previous=table)
-    assert reused[0].sha1 == found[0].sha1  # not read again
-    fresh, _ = scan(str(folder))
+    reused, _, unchanged = scan(str(folder), previous=table)
+    assert reused[0].sha1 == found[0].sha1 and unchanged == 3  # not read again
+    fresh, _, _ = scan(str(folder))
     assert fresh[0].sha1 != found[0].sha1
 
     (folder / "song3.vgm").write_bytes(b"Vgm 3")
     assert fingerprint(str(folder)) != first
-    more, _ = scan(str(folder), previous=table)
-    assert [i.name for i in more] == ["song0", "song1", "song2", "song3"]
+    more, _, unchanged = scan(str(folder), previous=table)
+    assert [i.name for i in more] == ["song0", "song1", "song2", "song3"] and unchanged == 3

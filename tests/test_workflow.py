@@ -296,10 +296,15 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
     )
     assert "refused" in (checkout / "logs/summary.log").read_text()
 
+    # Nothing changed: nothing to do (the inventory is not made again, nothing is recorded).
+    same = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    assert "Nothing to be done" in same.stdout + same.stderr, same.stdout
+
     # Adding a file records that file only.
     events.write(demo.render("twinkle"), folder / "sub/added.vgz")
     again = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
-    assert jobs_run(again, "record") == 1, again.stdout
+    assert jobs_run(again, "record") == 1 and jobs_run(again, "inventory") == 1, again.stdout
+    assert "2 read, 9 unchanged" in (checkout / "logs/inventory.log").read_text()
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
     assert "recorded" in set(table[table["name"] == "sub_added"]["outcome"])
 

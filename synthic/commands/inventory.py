@@ -48,11 +48,15 @@ def run(args) -> int:
         print(fingerprint(args.roots))
         return 0
     start = time.perf_counter()
-    found, skipped = scan(args.roots, previous=args.reuse)
+    found, skipped, unchanged = scan(args.roots, previous=args.reuse)
     wall = time.perf_counter() - start
     kinds = Counter(i.kind for i in found)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
-    print(f"{len(found)} inputs ({summary}), {len(skipped)} skipped, in {wall:.2f} s")
+    read = len(found) + len(skipped) - unchanged
+    print(
+        f"{len(found)} inputs ({summary}), {len(skipped)} skipped; {read} read, {unchanged} "
+        f"unchanged since the last inventory; in {wall:.2f} s"
+    )
     for s in skipped:
         print(f"  skipped {s.label}: {s.reason}", file=sys.stderr)
     if not found and not args.allow_empty:
