@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from synthic import events, limits
-from synthic.collection import kind_of, read_input
-from synthic.errors import SynthicError
+from synthic.collection import kind_of, label_of, read_input, safe_name, strip_extension
+from synthic.errors import FormatError, SynthicError, display_name
 from synthic.events.recording import Recording
 from synthic.events.registers import CLOCK_HZ
 from synthic.record.explore import ExploreConfig, rom_seed, schedule
@@ -184,16 +184,17 @@ def record_gbs(data: bytes, *, seconds: float, meta: dict, path: str) -> GbsSong
     return GbsSongs(gbs.song_count, record_song)
 
 
-def _import(path: str, member: str | None, data: bytes) -> Recording:
-    """A VGM or native recording, read from disk or (a zip member) from a temporary copy."""
-    if member is None:
-        return events.read(path)
+def _import(label: str, filename: str, data: bytes) -> Recording:
+    """A VGM or native recording, read from a private temporary copy of the bytes already read
+    (with the size cap): the file on disk is opened once, and never by the format readers."""
+    ext = filename[len(strip_extension(filename)) :].lower()
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / Path(member).name
+        copy = Path(tmp) / f"input{ext}"
         copy.write_bytes(data)
-        rec = events.read(copy)
-    rec.meta["source"] = os.path.basename(member)
-    return rec
+        try:
+            return events.read(copy)
+        except FormatError as e:  # name the user's file, not the temporary copy
+            raise FormatError(label, e.reason, offset=e.offset, line=e.line) from None
 
 
 def record_file(
@@ -206,16 +207,27 @@ def record_file(
     seed: int = 0,
     explore: ExploreConfig | None = None,
     on_written: Callable[[Path, Recording], None] | None = None,
+    expect_sha1: str | None = None,
 ) -> list[Path]:
-    """Record one input into `outdir`; returns the files written (each atomically)."""
+    """Record one input into `outdir`; returns the files written (each atomically).
+    `expect_sha1`: refuse the input if its bytes changed since it was listed (the inventory)."""
     path = os.fspath(path)
-    kind = kind_of(member or path)
+    label = label_of(path, member)
+    filename = os.path.basename(member or path)
+    kind = kind_of(filename)
     if kind is None:
-        raise SynthicError(f"{path}: not a ROM, GBS, VGM or recording (by its extension)")
-    label = f"{path}::{member}" if member else path
-    name = name or Path(member or path).name.split(".")[0]
+        raise SynthicError(f"{label}: not a ROM, GBS, VGM or recording (by its extension)")
+    if not name:
+        stem = filename.split(".")[0]
+        name = stem if stem and display_name(stem) == stem else safe_name(filename)
     data = read_input(path, member)
-    meta = {"source": os.path.basename(member or path), "sha1": hashlib.sha1(data).hexdigest()}
+    sha1 = hashlib.sha1(data).hexdigest()
+    if expect_sha1 and sha1 != expect_sha1:
+        raise SynthicError(
+            f"{label}: changed since the collection was listed (SHA-1 {sha1}, listed as "
+            f"{expect_sha1}); run the workflow again to list it anew"
+        )
+    meta = {"source": display_name(filename), "sha1": sha1}
     if kind == "rom":
         from synthic.gb.header import parse_header
 
@@ -233,7 +245,10 @@ def record_file(
         recs = record_gbs(data, seconds=seconds, meta=meta, path=label)
         names = [f"{name}.song{i + 1:02d}" for i in range(len(recs))]
     else:
-        recs, names = [_import(path, member, data)], [name]
+        rec = _import(label, filename, data)
+        if kind == "vgm":  # a foreign format: provenance from the user's file, not the copy
+            rec.meta.update(meta)
+        recs, names = [rec], [name]
     outdir = Path(outdir)
     written = []
     for rec, n in zip(recs, names, strict=True):
