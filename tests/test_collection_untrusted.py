@@ -232,3 +232,114 @@ def test_inventory_is_reused_for_unchanged_files_and_remade_on_change(tmp_path):
     assert fingerprint(str(folder)) != first
     more, _, unchanged = scan(str(folder), previous=table)
     assert [i.name for i in more] == ["song0", "song1", "song2", "song3"] and unchanged == 3
+
+
+# -- fuzzing zip discovery -------------------------------------------------------------------
+
+ZIP_EXAMPLES = 200  # in the default suite; the slow test: SYNTHIC_FUZZ_EXAMPLES (20,000)
+
+
+def _zip_seeds() -> list[bytes]:
+    import io
+
+    out = []
+    for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", method) as z:
+            z.writestr("music/song.vgm", b"Vgm " + bytes(range(256)) * 4)
+            z.writestr("game.gb", bytes(0x150) + b"\x55" * 2000)
+            z.writestr("colour.gbc", bytes(0x143) + b"\xc0" + bytes(100))
+            z.writestr("readme.txt", "not an input")
+            z.writestr("folder/", b"")
+        out.append(buf.getvalue())
+    return out
+
+
+ZIP_SEEDS = _zip_seeds()
+
+
+def _zip_fields(data: bytes) -> list[tuple[int, int]]:
+    """(offset, width) of the size, count and offset fields of every zip header in `data`."""
+    fields = []
+    for sig, offsets in (
+        (b"PK\x03\x04", [(18, 4), (22, 4), (26, 2), (28, 2)]),  # local: sizes, name/extra
+        (b"PK\x01\x02", [(20, 4), (24, 4), (28, 2), (30, 2), (42, 4)]),  # central directory
+        (b"PK\x05\x06", [(8, 2), (10, 2), (12, 4), (16, 4), (20, 2)]),  # end of directory
+    ):
+        at = data.find(sig)
+        while at >= 0:
+            fields += [(at + o, w) for o, w in offsets]
+            at = data.find(sig, at + 1)
+    return fields
+
+
+def mutated_zip(draw_data) -> bytes:
+    from hypothesis import strategies as st
+
+    data = bytearray(draw_data.draw(st.sampled_from(ZIP_SEEDS)))
+    for _ in range(draw_data.draw(st.integers(1, 5))):
+        fields = _zip_fields(bytes(data))
+        op = draw_data.draw(st.sampled_from(["field", "field", "flip", "byte", "truncate", "cut"]))
+        pos = draw_data.draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "field" and fields:
+            at, width = draw_data.draw(st.sampled_from(fields))
+            value = draw_data.draw(st.sampled_from([0, 1, 0xFF, 0xFFFF, 2**31 - 1, 2**32 - 1]))
+            data[at : at + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
+        elif op == "flip" and data:
+            data[pos] ^= 1 << draw_data.draw(st.integers(0, 7))
+        elif op == "byte" and data:
+            data[pos] = draw_data.draw(st.integers(0, 255))
+        elif op == "truncate":
+            del data[pos:]
+        elif op == "cut":
+            del data[pos : pos + draw_data.draw(st.integers(1, 64))]
+    return bytes(data)
+
+
+def _fuzz_zip_discovery(examples: int, tmp_path: Path) -> int:
+    """find_inputs on a folder holding one mutated archive: never an exception (a bad archive
+    or member is skipped with the reason), bounded memory, and every member it lists reads
+    back with read_input or fails with SynthicError only. Returns the inputs tried."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    tried = 0
+    folder = tmp_path / "zipfuzz"
+    folder.mkdir()
+
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def run(draw_data):
+        nonlocal tried
+        tried += 1
+        (folder / "pack.zip").write_bytes(mutated_zip(draw_data))
+        (found, skipped), peak = peak_memory(lambda: find_inputs(str(folder)))
+        assert peak < 48 * MiB
+        for item in found:
+            try:
+                data = read_input(item.path, item.member)
+            except SynthicError:
+                continue
+            assert len(data) == item.size
+
+    run()
+    return tried
+
+
+def test_zip_discovery_survives_fuzzing(tmp_path):
+    tried = _fuzz_zip_discovery(ZIP_EXAMPLES, tmp_path)
+    print(f"\nzip discovery: {tried} mutated archives")
+    assert tried >= ZIP_EXAMPLES
+
+
+@pytest.mark.slow
+def test_zip_discovery_survives_long_fuzzing(tmp_path):
+    examples = int(os.environ.get("SYNTHIC_FUZZ_EXAMPLES", "20000"))
+    tried = _fuzz_zip_discovery(examples, tmp_path)
+    print(f"\nzip discovery (long run): {tried} mutated archives")
