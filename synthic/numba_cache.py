@@ -148,8 +148,9 @@ def flush_when_changed(dispatchers: list, stamp: str, fingerprint: str) -> int:
     try:
         for dispatcher in dispatchers:
             dispatcher._cache.flush()
-        os.makedirs(os.path.dirname(stamp), exist_ok=True)
-        with open(stamp, "w") as fh:
+        from synthic.events.atomic import atomic_output
+
+        with atomic_output(stamp, "w", encoding="ascii") as fh:  # parallel jobs may stamp at once
             fh.write(fingerprint + "\n")
     except OSError:
         return 0

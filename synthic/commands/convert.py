@@ -34,9 +34,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from synthic.cli import printable, refuse_overwriting_input
+    from synthic.errors import display_name
+
+    refuse_overwriting_input(args.output, args.input)
     rec = events.read(args.input, args.from_format)
     notes = events.write(rec, args.output, args.to_format, lossy=args.lossy)
     for note in notes:
-        print(f"synthic convert: {note}", file=sys.stderr)
-    print(f"wrote {args.output} ({len(rec)} writes, {rec.duration_seconds:.2f} s)")
+        print(f"synthic convert: {printable(note)}", file=sys.stderr)
+    print(f"wrote {display_name(args.output)} ({len(rec)} writes, {rec.duration_seconds:.2f} s)")
     return 0

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 from synthic import events
+from synthic.cli import printable
+from synthic.errors import display_name
 from synthic.events.atomic import atomic_output
 from synthic.events.summary import summarise
 
@@ -35,10 +38,26 @@ def info(path: str, fmt: str | None = None) -> dict:
     return {"file": path, "meta": rec.meta, **summarise(rec)}
 
 
+# In JSON text, characters a terminal or a UTF-8 encoder must not meet raw (json.dumps escapes
+# C0 controls itself): DEL, C1 controls, line separators, bidirectional overrides, lone
+# surrogates (undecodable bytes of a file name). They can occur only inside strings, where a
+# \uXXXX escape stands for the same character: the document stays valid and exact.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def format_json(results: list[dict]) -> str:
+    doc = json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
+
+
 def run(args) -> int:
+    from synthic.cli import refuse_overwriting_input
+
+    if args.output:
+        refuse_overwriting_input(args.output, *args.files)
     results = [info(path, args.from_format) for path in args.files]
     if args.json:
-        doc = json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False)
+        doc = format_json(results)
     elif args.tsv:
         doc = format_tsv(results)
     else:
@@ -46,7 +65,7 @@ def run(args) -> int:
     if args.output:
         with atomic_output(args.output, "w", encoding="utf-8") as f:
             f.write(doc + "\n")
-        print(f"wrote {args.output}")
+        print(f"wrote {display_name(args.output)}")
     else:
         print(doc)
     return 0
@@ -57,9 +76,9 @@ def format_tsv(results: list[dict]) -> str:
 
     rows = [
         {
-            "file": r["file"],
-            "title": r["meta"].get("title", ""),
-            "author": r["meta"].get("author", ""),
+            "file": printable(display_name(r["file"])),
+            "title": printable(r["meta"].get("title", "")),
+            "author": printable(r["meta"].get("author", "")),
             "duration_seconds": r["duration_seconds"],
             "writes": r["writes"],
             **r["writes_per_channel"],
@@ -71,8 +90,8 @@ def format_tsv(results: list[dict]) -> str:
 
 def format_table(r: dict) -> str:
     meta = r["meta"]
-    rows = [("file", r["file"])]
-    rows += [(k, str(meta[k])) for k in _META_SHOWN if meta.get(k) not in (None, "")]
+    rows = [("file", printable(display_name(r["file"])))]
+    rows += [(k, printable(meta[k])) for k in _META_SHOWN if meta.get(k) not in (None, "")]
     rows += [
         ("duration", f"{r['duration_seconds']:.3f} s ({r['length_cycles']} T-cycles)"),
         (

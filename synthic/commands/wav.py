@@ -131,7 +131,7 @@ def output_names(src: Path, files: list[Path], outdir: Path, ext: str) -> list[P
 
 
 def run(args) -> int:
-    from synthic.cli import refuse_overwriting_input
+    from synthic.cli import printable, refuse_overwriting_input
 
     src = Path(args.input)
     options = (args.rate, args.seconds, args.solo, tuple(args.mute), args.check, args.drop_flagged)
@@ -162,7 +162,7 @@ def run(args) -> int:
                 line = fut.result()
             except SynthicError as e:
                 failed += 1
-                print(f"synthic wav: error: {e}", file=sys.stderr)
+                print(f"synthic wav: error: {printable(e)}", file=sys.stderr)
                 continue
             print(line)
             if line.startswith("dropped "):
