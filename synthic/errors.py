@@ -43,9 +43,10 @@ class UnrepresentableError(SynthicError):
 
 def display_name(name: str | bytes | os.PathLike) -> str:
     """A file or member name as safe, printable text: bytes that are not UTF-8 (surrogate
-    escapes from `os.fsdecode`) become `\\xNN`, control characters (C0, DEL, C1, line and
-    paragraph separators) become `\\n`, `\\t` or `\\xNN` / `\\uNNNN` escapes, and a backslash is
-    doubled, so the text can go into metadata, tables, logs and terminals as it is."""
+    escapes from `os.fsdecode`) become `\\xNN`; control characters (C0, DEL, C1, line and
+    paragraph separators, bidirectional overrides) become `\\n`, `\\t` or `\\xNN` /
+    `\\uNNNN` escapes; a backslash is doubled. The text can go into metadata, tables, logs and
+    terminals as it is."""
     if isinstance(name, bytes):
         name = os.fsdecode(name)
     elif not isinstance(name, str):
@@ -65,7 +66,9 @@ def display_name(name: str | bytes | os.PathLike) -> str:
             out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch])
         elif code < 0x20 or 0x7F <= code < 0xA0:
             out.append(f"\\x{code:02x}")
-        elif code in (0x2028, 0x2029):
+        elif code in (0x2028, 0x2029) or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+            # line and paragraph separators; bidirectional overrides, which reorder the
+            # characters a terminal shows after them
             out.append(f"\\u{code:04x}")
         else:
             out.append(ch)

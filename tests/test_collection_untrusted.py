@@ -343,3 +343,13 @@ def test_zip_discovery_survives_long_fuzzing(tmp_path):
     examples = int(os.environ.get("SYNTHIC_FUZZ_EXAMPLES", "20000"))
     tried = _fuzz_zip_discovery(examples, tmp_path)
     print(f"\nzip discovery (long run): {tried} mutated archives")
+
+
+def test_display_name_escapes_what_a_terminal_would_act_on():
+    from synthic.errors import display_name
+
+    assert display_name(b"caf\xe9.gb") == r"caf\xe9.gb"
+    assert display_name("a\nb\tc\x1b[31m\x9b") == r"a\nb\tc\x1b[31m\x9b"
+    assert display_name("evil\u202egpj.gb") == r"evil\u202egpj.gb"  # right-to-left override
+    assert display_name("back\\slash") == r"back\\slash"
+    assert display_name("Pokémon ♪.gb") == "Pokémon ♪.gb"  # printable text stays as it is

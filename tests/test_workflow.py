@@ -112,6 +112,7 @@ def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
         ("colour=blue", "unknown key colour"),
         ("roms=5", "key roms: 5 is not a string or a list"),
         ("seed=-3", "key seed: -3 is less than the minimum of 0"),
+        ("seed=9223372036854775808", "key seed: 9223372036854775808 is greater than the max"),
     ],
 )
 def test_bad_config_is_named(checkout, override, message):

@@ -43,7 +43,11 @@ print(time.perf_counter() - t)
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--seconds", type=float, default=30.0, help="emulated seconds per timed run")
+    from synthic.cli import positive_seconds
+
+    p.add_argument(
+        "--seconds", type=positive_seconds, default=30.0, help="emulated seconds per timed run"
+    )
     p.add_argument("--repeat", type=int, default=3, help="timed runs per figure (median shown)")
     p.add_argument("--no-compile", action="store_true", help="skip the cold compile timing")
     p.add_argument("--no-pyboy", action="store_true", help="skip PyBoy even if installed")

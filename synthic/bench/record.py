@@ -36,7 +36,11 @@ MUSIC_TEST_ROMS = ("music.gb",)  # tests/roms: the others check hardware and pla
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--seconds", type=float, default=600.0, help="game time recorded per ROM")
+    from synthic.cli import positive_seconds
+
+    p.add_argument(
+        "--seconds", type=positive_seconds, default=600.0, help="game time recorded per ROM"
+    )
     p.add_argument("--repeat", type=int, default=3, help="rounds per figure (median shown)")
     p.add_argument("--workers", default="1,2", help="comma-separated pool sizes to measure")
     p.add_argument("--songs", type=int, default=5, help="songs in the jukebox ROM built")

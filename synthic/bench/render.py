@@ -33,7 +33,11 @@ def median_wall_and_cpu(fn, repeat: int) -> tuple[float, float]:
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--seconds", type=float, default=60.0, help="seconds of music per render")
+    from synthic.cli import positive_seconds
+
+    p.add_argument(
+        "--seconds", type=positive_seconds, default=60.0, help="seconds of music per render"
+    )
     p.add_argument("--rate", type=int, default=44100, choices=[44100, 48000], help="sample rate")
     p.add_argument("--writes-per-second", type=int, default=1200, help="density of the stream")
     p.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median shown)")
