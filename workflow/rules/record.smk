@@ -20,6 +20,8 @@ rule record:
         "../../envs/synthic.yaml"
     threads: 1
     resources:
+        # Measured peaks: ~180 MB for 600 s of a jukebox ROM; ~610 MB at worst, a ROM writing
+        # just under the flood limit until the 20-million-write cap (synthic.limits).
         mem_mb=1000,
     params:
         sha1=lambda wildcards: input_of(wildcards.name).sha1,
