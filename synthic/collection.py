@@ -167,9 +167,9 @@ def _open_regular(path: str):
         raise
 
 
-def _read_capped(stream, limit: int, label: str, keep: bool) -> tuple[str, bytes]:
-    """SHA-1 of what `stream` holds, and its bytes if `keep` (else its first 0x150 bytes);
-    SynthicError once more than `limit` bytes come out."""
+def _read_capped(stream, limit: int, label: str, keep: bool) -> tuple[str, bytes, int]:
+    """SHA-1 of what `stream` holds, its bytes if `keep` (else its first 0x150 bytes), and how
+    many bytes it held (not what a header declared); SynthicError past `limit` bytes."""
     h = hashlib.sha1()
     parts: list[bytes] = []
     head = b""
@@ -186,7 +186,7 @@ def _read_capped(stream, limit: int, label: str, keep: bool) -> tuple[str, bytes
             parts.append(chunk)
         elif len(head) < 0x150:
             head += chunk[: 0x150 - len(head)]
-    return h.hexdigest(), b"".join(parts) if keep else head
+    return h.hexdigest(), b"".join(parts) if keep else head, total
 
 
 def read_input(path: str | os.PathLike, member: str | None = None) -> bytes:
@@ -299,13 +299,13 @@ def find_inputs(
             return None  # which file is the duplicate depends on the others
         return old
 
-    def examine(path: str, member: str | None, stream, kind: str) -> tuple[str, str | None]:
-        """(sha1, reason to skip or None) of one file or member, read with a cap."""
+    def examine(path: str, member: str | None, stream, kind: str) -> tuple[str, int, str | None]:
+        """(sha1, size read, reason to skip or None) of one file or member, read with a cap."""
         label = label_of(path, member)
-        sha1, head = _read_capped(stream, _limit(kind), label, keep=False)
+        sha1, head, size = _read_capped(stream, _limit(kind), label, keep=False)
         if kind == "rom" and (member or path).lower().endswith(".gbc") and _cgb_only(head):
-            return sha1, "Game Boy Color only (header byte 0x143 = 0xC0)"
-        return sha1, None
+            return sha1, size, "Game Boy Color only (header byte 0x143 = 0xC0)"
+        return sha1, size, None
 
     def scan_zip(rel: str, path: str, st: os.stat_result) -> None:
         try:
@@ -332,14 +332,14 @@ def find_inputs(
                         continue
                     try:
                         with z.open(info) as stream:
-                            sha1, reason = examine(path, m, stream, kind)
+                            sha1, size, reason = examine(path, m, stream, kind)
                     except (SynthicError, *_ZIP_ERRORS) as e:
                         skip(path, m, f"unreadable zip member ({_one_line(e)})", st)
                         continue
                     if reason:
                         skip(path, m, reason, st)
                     else:
-                        add(f"{safe_name(rel)}/{m}", path, m, sha1, info.file_size, st.st_mtime_ns)
+                        add(f"{safe_name(rel)}/{m}", path, m, sha1, size, st.st_mtime_ns)
         except (SynthicError, *_ZIP_ERRORS) as e:
             skip(path, None, f"unreadable zip archive ({_one_line(e)})", st)
 
@@ -364,14 +364,14 @@ def find_inputs(
             continue
         try:
             with _open_regular(path) as f:
-                sha1, reason = examine(path, None, f, kind)
+                sha1, size, reason = examine(path, None, f, kind)
         except (SynthicError, OSError) as e:
             skip(path, None, _one_line(e), st)
             continue
         if reason:
             skip(path, None, reason, st)
         else:
-            add(rel, path, None, sha1, st.st_size, st.st_mtime_ns)
+            add(rel, path, None, sha1, size, st.st_mtime_ns)
     return found, skipped
 
 
