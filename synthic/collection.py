@@ -51,6 +51,9 @@ KINDS = {
     ".events.txt": "events",
 }
 _BY_LENGTH = sorted(KINDS, key=len, reverse=True)
+# An LZMA member names its own dictionary size, up to 4 GiB, which the decoder allocates before
+# it inflates a byte (a bomb that the declared sizes do not show): such members are not read.
+LZMA_REASON = "LZMA-compressed zip member: not read (its decoder's memory is set by the file)"
 NAME_MAX = 80  # longer safe names are cut and given an 8-digit hash suffix
 CHUNK = 1 * MiB
 INVENTORY_COLUMNS = [
@@ -67,6 +70,7 @@ _ZIP_ERRORS = (
     RuntimeError,  # an encrypted member
     ValueError,
     OSError,
+    MemoryError,  # a decoder asked by the file for more memory than there is
 )
 
 
@@ -189,6 +193,21 @@ def _read_capped(stream, limit: int, label: str, keep: bool) -> tuple[str, bytes
     return h.hexdigest(), b"".join(parts) if keep else head, total
 
 
+def read_file(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of a regular file (never a FIFO or a device), refused (SynthicError) past
+    `limit` bytes without reading more than that."""
+    path = os.fspath(path)
+    label = display_name(path)
+    try:
+        with _open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise SynthicError(f"{label}: {size:,} bytes, more than {limit:,} (the limit)")
+            return _read_capped(f, limit, label, keep=True)[1]
+    except OSError as e:
+        raise SynthicError(f"{label}: cannot read ({e.strerror or e})") from None
+
+
 def read_input(path: str | os.PathLike, member: str | None = None) -> bytes:
     """The bytes of an input file, or of a member of a zip archive, never more than its kind
     allows (`synthic.limits`); only regular files are read."""
@@ -204,6 +223,8 @@ def read_input(path: str | os.PathLike, member: str | None = None) -> bytes:
                 info = z.getinfo(member)
                 if info.file_size > limit:
                     raise SynthicError(f"{label}: {_too_big(kind, info.file_size)}")
+                if info.compress_type == zipfile.ZIP_LZMA:
+                    raise SynthicError(f"{label}: {LZMA_REASON}")
                 with z.open(info) as m:
                     return _read_capped(m, limit, label, keep=True)[1]
     except KeyError:
@@ -329,6 +350,9 @@ def find_inputs(
                         continue
                     if info.flag_bits & 0x1:
                         skip(path, m, "encrypted zip member", st)
+                        continue
+                    if info.compress_type == zipfile.ZIP_LZMA:
+                        skip(path, m, LZMA_REASON, st)
                         continue
                     try:
                         with z.open(info) as stream:

@@ -103,9 +103,10 @@ class Emulator:
     ) -> None:
         path = None
         if isinstance(rom, (str, os.PathLike)):
+            from synthic.gb.header import read_rom
+
             path = os.fspath(rom)
-            with open(path, "rb") as f:
-                rom = f.read()
+            rom = read_rom(path)  # a regular file, refused past the largest cartridge
         data = bytes(rom)
         self.cpu, self.bus, self.header = new_system(
             data, seed=seed, path=path, log_capacity=log_capacity
@@ -136,13 +137,15 @@ class Emulator:
         """Play one song of a GBS file (path, bytes or `synthic.gb.gbs.GbsFile`); song is
         0-based (default: the file's first song). Its metadata: the GBS title, author, and
         `song` numbered from 1 as GBS players do."""
-        from synthic.gb.gbs import GbsFile, parse_gbs, player_image, read_gbs
+        from synthic.gb.gbs import GbsFile, parse_gbs, player_image
 
         data = None
         if isinstance(gbs, (str, os.PathLike)):
-            with open(gbs, "rb") as f:
-                data = f.read()
-            gbs = read_gbs(gbs)
+            from synthic.collection import read_file
+            from synthic.limits import MAX_GBS_BYTES
+
+            data = read_file(gbs, MAX_GBS_BYTES)  # a regular file, never past the limit
+            gbs = parse_gbs(data, os.fspath(gbs))
         elif not isinstance(gbs, GbsFile):
             data = bytes(gbs)
             gbs = parse_gbs(data)

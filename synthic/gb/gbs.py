@@ -130,12 +130,13 @@ def gbs_header(
 
 
 def read_gbs(path: str | os.PathLike) -> GbsFile:
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_GBS_BYTES:  # checked before reading, not only by parse_gbs
-            raise FormatError(path, f"{size} bytes is larger than any GBS can be "
-                              f"({MAX_GBS_BYTES} bytes)", offset=MAX_GBS_BYTES)  # fmt: skip
-        return parse_gbs(f.read(), path)
+    from synthic.collection import read_file
+
+    size = os.stat(path).st_size
+    if size > MAX_GBS_BYTES:  # checked before reading, not only by parse_gbs
+        raise FormatError(path, f"{size} bytes is larger than any GBS can be "
+                          f"({MAX_GBS_BYTES} bytes)", offset=MAX_GBS_BYTES)  # fmt: skip
+    return parse_gbs(read_file(path, MAX_GBS_BYTES), path)
 
 
 def player_image(gbs: GbsFile, song: int) -> bytes:

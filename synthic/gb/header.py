@@ -152,11 +152,12 @@ def parse_header(rom: bytes, path: str | os.PathLike | None = None) -> Cartridge
 def read_rom(path: str | os.PathLike) -> bytes:
     """A ROM file's bytes, refused (FormatError) before reading when it is larger than
     `synthic.limits.MAX_ROM_BYTES`, so a huge file is never read into memory."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_ROM_BYTES:
-            raise FormatError(
-                path, f"{size} bytes, larger than any DMG cartridge ({MAX_ROM_BYTES >> 20} MiB)",
-                offset=MAX_ROM_BYTES,
-            )  # fmt: skip
-        return f.read()
+    from synthic.collection import read_file
+
+    size = os.stat(path).st_size
+    if size > MAX_ROM_BYTES:
+        raise FormatError(
+            path, f"{size} bytes, larger than any DMG cartridge ({MAX_ROM_BYTES >> 20} MiB)",
+            offset=MAX_ROM_BYTES,
+        )  # fmt: skip
+    return read_file(path, MAX_ROM_BYTES)  # a regular file only, never more than the limit
