@@ -37,17 +37,14 @@ def render_recording(
     """Float32 stereo samples (n, 2) of `rec`, optionally only its first `seconds`."""
     from synthic.apu import render
 
+    return render(*_writes_to_render(rec, rate_hz, seconds), rate_hz, solo=solo, mute=mute)
+
+
+def _writes_to_render(rec: Recording, rate_hz: int, seconds: float | None):
+    """(t_cycles, address, value, length_cycles) of the part of `rec` a render covers."""
     length = render_length(rec, rate_hz, seconds)
     keep = rec.t_cycles < length
-    return render(
-        rec.t_cycles[keep],
-        rec.address[keep],
-        rec.value[keep],
-        length,
-        rate_hz,
-        solo=solo,
-        mute=mute,
-    )
+    return rec.t_cycles[keep], rec.address[keep], rec.value[keep], length
 
 
 def render_length(rec: Recording, rate_hz: int, seconds: float | None = None) -> int:
@@ -80,13 +77,8 @@ def render_recording_blocks(
     .render_blocks), so that a long recording never needs its whole audio in memory."""
     from synthic.apu.render import BLOCK_SAMPLES, render_blocks
 
-    length = render_length(rec, rate_hz, seconds)
-    keep = rec.t_cycles < length
     return render_blocks(
-        rec.t_cycles[keep],
-        rec.address[keep],
-        rec.value[keep],
-        length,
+        *_writes_to_render(rec, rate_hz, seconds),
         rate_hz,
         solo=solo,
         mute=mute,
