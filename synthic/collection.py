@@ -71,6 +71,7 @@ _ZIP_ERRORS = (
     ValueError,
     OSError,
     MemoryError,  # a decoder asked by the file for more memory than there is
+    IndexError,  # zipfile's own, e.g. ZipInfo.is_dir() of an empty name
 )
 
 
@@ -332,7 +333,7 @@ def find_inputs(
         try:
             with _open_regular(path) as f, zipfile.ZipFile(f) as z:
                 members = sorted(
-                    (m for m in z.infolist() if not m.is_dir() and kind_of(m.filename)),
+                    (m for m in z.infolist() if kind_of(m.filename)),  # a folder ends in '/'
                     key=lambda m: m.filename,
                 )
                 for info in members:

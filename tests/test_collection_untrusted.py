@@ -372,3 +372,14 @@ def test_lzma_zip_members_are_not_inflated(tmp_path):
     ]
     with pytest.raises(SynthicError, match="LZMA-compressed"):
         read_input(folder / "pack.zip", "song.vgm")
+
+
+def test_zip_member_with_an_empty_name_is_passed_over(tmp_path):
+    """zipfile's ZipInfo.is_dir() raises IndexError on an empty name (found by the fuzzer)."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "pack.zip", "w") as z:
+        z.writestr(zipfile.ZipInfo(""), b"x")
+        z.writestr("a.vgm", b"Vgm ")
+    found, skipped = find_inputs(str(folder))
+    assert [i.member for i in found] == ["a.vgm"] and skipped == []
