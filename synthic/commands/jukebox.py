@@ -68,9 +68,7 @@ def run(args) -> int:
     if not specs:
         raise SynthicError("--sources: name at least one source")
     progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    if args.rom is not None:
-        if args.rom < 1:
-            raise SynthicError(f"--rom {args.rom}: ROMs are numbered from 1")
+    if args.rom is not None:  # from 1: its argparse type says so
         path, rows, skipped = collection.build_rom(
             args.output,
             args.rom,
