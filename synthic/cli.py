@@ -27,6 +27,8 @@ COMMANDS = [
     "run",
     "inventory",
     "record",
+    "split",
+    "tokenize",
     "summary",
     "convert",
     "info",
