@@ -27,6 +27,7 @@ COMMANDS = [
     "run",
     "inventory",
     "record",
+    "prune",
     "split",
     "tokenize",
     "summary",
