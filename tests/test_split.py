@@ -131,7 +131,7 @@ def test_samples_tree_is_read_and_hashes_computed(samples_tree):
     assert sorted(table["game"].unique()) == ["game_a", "game_b", "game_c"]
     assert not any("s001" in p and "game_a" in p for p in table["sample"])  # pruned
     assert sorted(table["set"].unique()) == ["test", "train", "val"]
-    hashes = dict(zip(table["sample"].map(lambda p: p.split("/")[-1]), table["hash"]))
+    hashes = dict(zip(table["sample"].map(lambda p: p.split("/")[-1]), table["hash"], strict=True))
     assert hashes["game_a.s000.events"] == "h1"
     assert hashes["game_b.s000.events"] == events_hash(_sample(4))
     assert events_hash(_sample(1)) == events_hash(_sample(1, shift=500))
