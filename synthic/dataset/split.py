@@ -21,10 +21,10 @@ both). A pure per-game hash threshold would never move a game but cannot promise
 small collection; exact counts were preferred.
 
 **Duplicates across inputs.** Each sample carries a hash of its normalised events (prune.tsv's
-`hash` column, or `events_hash` when a table has none). Samples are taken in the order train,
-val, test, then by game and sample path; a sample whose hash equals an earlier one's is dropped
-with the reason "duplicate of <path>", so a duplicate is kept in train and dropped from the
-held-out sets.
+`hash` column, or `events_hash`, the same hash computed here, when a table has none). Samples
+are taken in the order train, val, test, then by game and sample path; a sample whose hash
+equals an earlier one's is dropped with the reason "duplicate of <path>", so a duplicate is
+kept in train and dropped from the held-out sets.
 
 **The manifest** (TSV, `write_manifest` / `read_manifest`): one row per sample: `sample` (its
 path), `game`, `set`, `seconds`, `hash`, `kept` (true/false) and `reason` (empty when kept).
@@ -99,9 +99,19 @@ def assign_games(
 
 
 def events_hash(rec: Recording) -> str:
-    """A hash of a sample's normalised events: times relative to its first write, registers and
-    values (metadata and the length ignored), so that the same music cut from two inputs
-    matches."""
+    """A hash of a sample's normalised events, for a sample whose prune.tsv row has none: the
+    prune step's `sample_hash` (so that it matches the hashes prune writes), or where that is
+    missing `exact_events_hash`."""
+    try:
+        from synthic.dataset.prune import sample_hash
+    except ImportError:
+        return exact_events_hash(rec)
+    return sample_hash(rec)
+
+
+def exact_events_hash(rec: Recording) -> str:
+    """A hash of the writes with times relative to the first write (metadata and the length
+    ignored), so that the same music cut from two inputs matches."""
     t = rec.t_cycles - (rec.t_cycles[0] if len(rec) else 0)
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(t, "<i8").tobytes())
