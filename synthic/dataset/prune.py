@@ -36,18 +36,19 @@ the order they are applied (a stretch is dropped for the first that fails; the t
    stretch of them, however often pressed, is a sound effect.
 5. **Duplicates** ("duplicate of <sample>"): the same music heard again, in the same recording
    or in another recording of the same input (a looping song, a title theme in each listen
-   window). A sample is normalised (`bursts`): writes that repeat the value already in their
-   register are dropped (triggers never are), the rest are grouped into bursts (a new burst
-   after a gap of more than BURST_GAP_CYCLES, about 1 ms), and each burst is (frames since the
-   previous burst, rounded; the set of (register, value) it writes). Its fingerprint
-   (`fingerprint`) is the set of hashes of every SHINGLE consecutive bursts that trigger a note
-   (all bursts when it has fewer than 2 x SHINGLE of those). A sample is a duplicate when at
-   least `duplicate_overlap` (default 0.8) of its fingerprint occurs in samples kept before
-   it; the table names the kept sample it shares most with. So the repeat is found wherever
-   the sample boundaries fall.
+   window). A sample's writes are grouped into bursts (`bursts`: a new burst after a gap of
+   more than BURST_GAP_CYCLES, about 1 ms), each (frames since the previous burst, rounded;
+   the set of (register, value) it writes). Its fingerprint (`fingerprint`) is the set of
+   hashes of every SHINGLE (5) consecutive bursts that trigger a note, with the frames between
+   them (all bursts when it has fewer than 2 x SHINGLE of those); it depends on nothing before
+   the sample, so the same music gives the same shingles wherever a sample starts. A sample
+   is a duplicate when at least `duplicate_overlap` (default 0.8) of its fingerprint occurs
+   in samples kept before it (all together); the table names the kept sample it shares most
+   with. So the repeat is found wherever the sample boundaries fall.
 
 Within one job only one input is seen; `sample_hash(rec)` is an exact hash of a sample's
-normalised bursts (times relative to its first write), written in the table's `hash` column so
+normalised bursts (writes that repeat the value already in their register dropped, triggers
+never; times relative to its first burst, in frames), written in the table's `hash` column so
 that a later stage over all inputs can drop samples that are identical across inputs.
 
 The table (`prune.tsv`, TSV) has one row per candidate stretch, in time order per recording:
@@ -87,7 +88,7 @@ RATE_HZ = 44_100  # the lowest rate synthic.audio renders at
 BLOCK_SECONDS = 0.05  # silence is judged on RMS levels of blocks this long
 BLOCK_SAMPLES = int(RATE_HZ * BLOCK_SECONDS)
 BURST_GAP_CYCLES = 4096  # writes further apart than this (~1 ms) start a new burst
-SHINGLE = 8  # note bursts per fingerprint shingle
+SHINGLE = 5  # note bursts per fingerprint shingle
 TRIGGERS = {0xFF14: 0xFF13, 0xFF19: 0xFF18, 0xFF1E: 0xFF1D}  # NRx4 -> NRx3 of CH1-CH3
 NR43, NR44 = 0xFF22, 0xFF23
 SAMPLE_NAME = re.compile(r"\.s\d{3,}\.events$")
@@ -279,9 +280,12 @@ def notes(rec: Recording) -> tuple[np.ndarray, np.ndarray]:
     return np.array(times, np.int64), np.array(keys, np.int64)
 
 
-def bursts(rec: Recording) -> list[tuple[int, bool, tuple[tuple[int, int], ...]]]:
+def bursts(
+    rec: Recording, *, drop_repeats: bool = True
+) -> list[tuple[int, bool, tuple[tuple[int, int], ...]]]:
     """The normalised bursts of `rec` (rule 5 of the module docstring): a list of (frames
-    since the previous burst, whether it triggers a note, sorted (register, value) pairs)."""
+    since the previous burst, whether it triggers a note, sorted (register, value) pairs).
+    `drop_repeats`: leave out writes that repeat their register's value (not triggers)."""
     state: dict[int, int] = {}
     out = []
     current: set[tuple[int, int]] = set()
@@ -291,7 +295,7 @@ def bursts(rec: Recording) -> list[tuple[int, bool, tuple[tuple[int, int], ...]]
         rec.t_cycles.tolist(), rec.address.tolist(), rec.value.tolist(), strict=True
     ):
         is_trigger = bool(v & 0x80) and (a in TRIGGERS or a == NR44)
-        if not is_trigger and state.get(a) == v:
+        if drop_repeats and not is_trigger and state.get(a) == v:
             continue
         state[a] = v
         if last_t is None or t - last_t > BURST_GAP_CYCLES:
@@ -328,7 +332,7 @@ def sample_hash(rec: Recording) -> str:
 def fingerprint(rec: Recording) -> set[int]:
     """The hashes of every SHINGLE consecutive note bursts of `rec` (all bursts when it has
     fewer than 2 x SHINGLE note bursts); see rule 5 of the module docstring."""
-    bs = bursts(rec)
+    bs = bursts(rec, drop_repeats=False)
     chosen = [b for b in bs if b[1]]
     if len(chosen) < 2 * SHINGLE:
         chosen = bs
