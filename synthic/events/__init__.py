@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from synthic.errors import SynthicError
-from synthic.events import legacy, native, text, vgm
+from synthic.events import legacy, midi, native, text, vgm
 from synthic.events.recording import Recording, Write, clean_text
 
 __all__ = ["FORMATS", "Recording", "Write", "detect_format", "read", "write"]
@@ -72,6 +72,13 @@ FORMATS: dict[str, Format] = {
             legacy.read_binary,
             legacy.write_binary,
             lossy_capable=True,
+        ),
+        Format(
+            "midi",
+            ".mid",
+            "Standard MIDI File of the notes (export only)",
+            midi.read,  # raises: MIDI is export-only
+            midi.write,
         ),
     )
 }
