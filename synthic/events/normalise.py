@@ -411,13 +411,12 @@ def swap_pulse(rec: Recording) -> Recording:
     p = v[pan].astype(np.int64)
     swapped = (p & 0xCC) | ((p & 0x11) << 1) | ((p & 0x22) >> 1)
     v[pan] = swapped.astype(np.uint8)
-    keep = np.ones(len(a), dtype=bool)
     meta = dict(rec.meta)
     meta["tags"] = list(meta.get("tags", ())) + ["pulse channels swapped"]
     return Recording(
-        rec.t_cycles[keep],
-        new_a[keep].astype(np.uint16),
-        v[keep],
+        rec.t_cycles.copy(),
+        new_a.astype(np.uint16),
+        v,
         length_cycles=rec.length_cycles,
         meta=meta,
         validate=False,
