@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from synthic.events.recording import MAX_LENGTH_CYCLES, Recording
+from synthic.events.recording import KNOWN_META_KEYS, MAX_LENGTH_CYCLES, Recording
 
 PULSE_REGISTERS = [0xFF11, 0xFF12, 0xFF13, 0xFF14, 0xFF16, 0xFF17, 0xFF18, 0xFF19]
 
@@ -41,7 +41,8 @@ def recordings(draw, registers=None, delta=big_deltas, with_meta=True, max_write
     length = last + draw(st.integers(0, 10_000_000))
     meta = {}
     if with_meta:
-        meta = draw(st.dictionaries(st.text(max_size=10), meta_values, max_size=4))
+        free_keys = st.text(max_size=10).filter(lambda k: k not in KNOWN_META_KEYS)
+        meta = draw(st.dictionaries(free_keys, meta_values, max_size=4))
         if draw(st.booleans()):
             meta["markers"] = [
                 {

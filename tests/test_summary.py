@@ -20,9 +20,12 @@ def recording(stopped=None) -> Recording:
     return rec
 
 
-def test_summary_survives_bad_metadata_and_damaged_outcomes(tmp_path, cli):
+def test_summary_survives_bad_metadata_and_damaged_outcomes(tmp_path, cli, monkeypatch):
     """`stopped` metadata that is not text (the table used to crash and never be written), an
     outcome.json that is not JSON or has the wrong types, a crashed job's log, a job not run."""
+    from synthic.events import native
+
+    monkeypatch.setattr(native, "clean_meta", lambda meta: meta)  # let bad metadata be written
     rec_dir, logs = tmp_path / "recordings", tmp_path / "logs"
     for name in ("good", "number", "damaged", "crashed", "pending"):
         (rec_dir / name).mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from synthic import limits
-from synthic.errors import FormatError
+from synthic.errors import FormatError, SynthicError
 from synthic.events.registers import CLOCK_HZ, FIRST_ADDRESS, LAST_ADDRESS, channel_of
 
 MAX_LENGTH_CYCLES = limits.MAX_RECORDING_SECONDS * CLOCK_HZ  # 24 h in T-cycles
@@ -312,12 +312,18 @@ def _clean(x: Any, depth: int, max_depth: int | None) -> Any:
 
 def clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
     """A copy of `meta` whose strings (keys too) can be encoded as UTF-8 (see `clean_text`);
-    what writers serialise, so that a `source` made by `os.fsdecode` does not stop them."""
-    return _clean(meta, 0, None)
+    what writers serialise, so that a `source` made by `os.fsdecode` does not stop them. It
+    must pass `check_meta`, as the readers require: nothing is written that cannot be read."""
+    try:
+        return check_meta(meta, None)
+    except FormatError as e:
+        raise SynthicError(f"cannot write this recording: {e.reason}") from None
 
 
 _STR_KEYS = ("title", "author", "game", "source", "sha1", "format", "vgm_version", "stopped")
 _INT_KEYS = ("song", "seed", "second_chip_writes_dropped")
+# Metadata keys with a documented type (check_meta); any other key holds any JSON value.
+KNOWN_META_KEYS = (*_STR_KEYS, *_INT_KEYS, "loop_cycles", "gd3", "markers")
 
 
 def _is_int(x: Any) -> bool:
