@@ -17,6 +17,7 @@ include: "workflow/rules/compile.smk"
 include: "workflow/rules/inventory.smk"
 include: "workflow/rules/record.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/dataset.smk"
 
 
 rule all:
@@ -24,3 +25,4 @@ rule all:
     input:
         "results/wav",
         "results/recordings.tsv",
+        "results/dataset",

@@ -41,6 +41,12 @@ def add_parser(sub) -> None:
         metavar="TRAIN,VAL,TEST",
         help="fractions of the games in each set (default 0.9,0.05,0.05)",
     )
+    p.add_argument(
+        "--prune-table",
+        metavar="TSV",
+        help="also write every game's prune.tsv in one table (a `game` column first) and "
+        "print its totals: candidates, hours kept, the reasons for drops",
+    )
     p.set_defaults(run=run)
 
 
@@ -54,4 +60,12 @@ def run(args) -> int:
     table = split(args.samples, seed=args.seed, fractions=args.fractions)
     write_manifest(table, args.output)
     print(summary(table), file=sys.stderr)
+    if args.prune_table:
+        from synthic.dataset.prune import combine_tables, totals
+        from synthic.events.atomic import atomic_output
+
+        combined = combine_tables(args.samples)
+        with atomic_output(args.prune_table, "w", encoding="utf-8", newline="") as f:
+            combined.to_csv(f, sep="\t", index=False, lineterminator="\n")
+        print(totals(combined), file=sys.stderr)
     return 0

@@ -506,3 +506,34 @@ def summary(table: pd.DataFrame) -> str:
         f"{len(table)} candidates, {len(kept)} kept, {seconds:.1f} s of music kept "
         f"({seconds / 3600:.2f} h)"
     )
+
+
+def combine_tables(folders) -> pd.DataFrame:
+    """Every game's prune.tsv in one table, with the game (its folder's name) first; `folders`
+    are game folders (results/samples/NAME) or folders of them (results/samples)."""
+    parts = []
+    for folder in [Path(f) for f in folders]:
+        games = [folder] if (folder / TABLE).is_file() else sorted(folder.glob(f"*/{TABLE}"))
+        for g in games:
+            g = g if g.is_dir() else g.parent
+            part = pd.read_csv(g / TABLE, sep="\t", dtype={"reason": str, "sample": str})
+            part.insert(0, "game", g.name)
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["game", *COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+
+def totals(table: pd.DataFrame) -> str:
+    """Candidates, samples and hours kept, and seconds dropped for each reason."""
+    kept = table[table["kept"].astype(str).str.lower().isin(["true", "1"])]
+    lines = [
+        f"{len(table)} candidate stretches in {table['game'].nunique()} games, "
+        f"{table['seconds'].sum() / 3600:.2f} h; kept {len(kept)} samples, "
+        f"{kept['seconds'].sum() / 3600:.2f} h of music"
+    ]
+    dropped = table.drop(kept.index)
+    reasons = dropped["reason"].fillna("").str.replace(r"^duplicate of .*", "duplicate", regex=True)
+    for reason, part in dropped.groupby(reasons):
+        lines.append(f"  dropped ({reason}): {len(part)} stretches, {part['seconds'].sum():.0f} s")
+    return "\n".join(lines)

@@ -21,8 +21,16 @@ try:
         load_schema(f"{workflow.basedir}/workflow/schemas/config.schema.yaml"),
         source="config",
     )
+    # What the schema cannot say: a sample's bounds in order, the fractions summing to 1.
+    from synthic.dataset.prune import PruneConfig
+    from synthic.dataset.split import check_fractions
+
+    PruneConfig.from_dict(config["prune"])
+    check_fractions(config["split"]["fractions"])
 except SynthicError as e:
     raise WorkflowError(str(e)) from None
+except ValueError as e:
+    raise WorkflowError(f"config: {e}") from None
 
 INVENTORY = "results/inventory.tsv"
 
