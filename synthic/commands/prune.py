@@ -63,6 +63,14 @@ def add_parser(sub) -> None:
         default=None,
         help="leave out the hands-off start-up window of ROM recordings (default: keep it)",
     )
+    p.add_argument(
+        "--normalise",
+        dest="normalise",
+        action="store_true",
+        default=None,
+        help="drop the writes of each sample that provably change nothing "
+        "(synthic.events.normalise; the render stays bit-identical) (default: off)",
+    )
     p.set_defaults(run=run)
 
 
@@ -75,7 +83,7 @@ def run(args) -> int:
         raise SynthicError(f"--config: not valid JSON ({e})") from None
     if not isinstance(settings, dict):
         raise SynthicError("--config: must be a JSON object of settings")
-    for key in (*OPTIONS, "startup"):
+    for key in (*OPTIONS, "startup", "normalise"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     try:

@@ -75,6 +75,7 @@ import pandas as pd
 
 from synthic import events, limits
 from synthic.errors import SynthicError, display_name
+from synthic.events.normalise import normalise
 from synthic.events.recording import Recording
 from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES
 
@@ -82,6 +83,7 @@ TABLE = "prune.tsv"
 COLUMNS = (
     "recording", "sample", "start_s", "end_s", "seconds", "start_cycles", "end_cycles", "kept",
     "reason", "detail", "rms_dbfs", "sounding", "notes", "note_coverage", "overlap", "hash",
+    "writes", "writes_kept",
 )  # fmt: skip
 WINDOW_LABELS = ("startup", "press", "listen")
 RATE_HZ = 44_100  # the lowest rate synthic.audio renders at
@@ -108,6 +110,9 @@ class PruneConfig:
     min_notes: int = 8  # fewer distinct (channel, pitch) notes: a sound effect
     min_note_coverage: float = 0.25  # least fraction of whole seconds in which a note starts
     duplicate_overlap: float = 0.8  # this much of a fingerprint already kept: a duplicate
+    # Drop writes that provably change nothing (synthic.events.normalise). Off by default: a
+    # sample cut mid-song starts from an unknown chip state, where almost nothing is provable.
+    normalise: bool = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -387,6 +392,10 @@ def prune_recordings(
             if sample is not None and row["kept"]:
                 _check_duplicate(row, sample, config, kept_index, kept_hashes)
             if sample is not None and row["kept"]:
+                row["writes"] = len(sample)
+                if config.normalise:  # renders bit-identical (tests/test_normalise.py)
+                    sample = normalise(sample)
+                row["writes_kept"] = len(sample)
                 events.write(sample, outdir / row["sample"])
                 written.add(row["sample"])
         rows += rows_here
@@ -532,6 +541,12 @@ def totals(table: pd.DataFrame) -> str:
         f"{table['seconds'].sum() / 3600:.2f} h; kept {len(kept)} samples, "
         f"{kept['seconds'].sum() / 3600:.2f} h of music"
     ]
+    if len(kept) and "writes" in kept and kept["writes"].sum():
+        before, after = int(kept["writes"].sum()), int(kept["writes_kept"].sum())
+        lines.append(
+            f"  normalised: {before:,} writes -> {after:,} "
+            f"({100 * (before - after) / before:.1f} % dropped, audio unchanged)"
+        )
     dropped = table.drop(kept.index)
     reasons = dropped["reason"].fillna("").str.replace(r"^duplicate of .*", "duplicate", regex=True)
     for reason, part in dropped.groupby(reasons):
