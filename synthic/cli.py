@@ -30,6 +30,7 @@ COMMANDS = [
     "prune",
     "split",
     "tokenize",
+    "baseline",
     "summary",
     "convert",
     "info",

@@ -1,0 +1,1 @@
+"""Models of the token streams: the n-gram baseline and the transformer."""
