@@ -29,6 +29,14 @@ every token, seen or not, gets a probability above 0 (a finite loss).
 the samples' seconds, as `synthic.dataset.tokens.bits_per_second` defines it), the measure that
 compares tokenisations whose sequences differ in length. Every token is scored with its full
 history back to the sample's start, which for an n-gram is the whole context it can use.
+
+**Figures** (the default jukebox dataset, 8 ROMs split 6/1/1 by game; `synthic baseline DIR
+--order ... --set val test`; fitting and scoring take a few seconds). Val bits per second:
+design 'write' (about 250 tokens/s) 1755 at order 1, 1340 at 2, 1227 at 6, 1208 at 10 and
+1205 from 16 on; design 'split' (about 390 tokens/s) 2393, 1454, 1317, 1218 and 1205 at the
+same orders. At their best the two designs tie (1205 val, 1103-1106 test): the n-gram needs
+about twice the order in 'split' for the same reach. About 40% of the bits go to the AT
+(time within a frame) tokens in both designs.
 """
 
 from __future__ import annotations
