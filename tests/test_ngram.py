@@ -140,6 +140,11 @@ def test_fit_refuses_bad_input():
         NGram.fit([np.array([], dtype=np.int64)], V, 2)
     with pytest.raises(ValueError):
         NGram.fit([np.array([3, 2])], V, 0)
+    model = NGram.fit([np.array([3, 2])], V, 2)
+    with pytest.raises(ValueError):
+        model.distribution([V])
+    with pytest.raises(ValueError):
+        model.token_bits([np.array([3, -1])])
 
 
 def _dataset(tmp_path, design: str = "write"):

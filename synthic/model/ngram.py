@@ -202,6 +202,8 @@ class NGram:
         the last order - 1 count; fewer means the sample's start, padded with BOS)."""
         V = self.vocab_size
         hist = np.asarray(history, dtype=np.int64)[max(0, len(history) - (self.order - 1)) :]
+        if len(hist) and (hist.min() < 0 or hist.max() >= V):
+            raise ValueError(f"a token is outside the vocabulary (0..{V - 1})")
         padded = np.concatenate([np.full(self.order - 1, BOS, np.int64), hist, [0]])
         pos = np.array([len(padded) - 1])
         p = np.full(V, 1.0 / V)
