@@ -252,3 +252,33 @@ def test_write_manifest_then_tokenize_from_path(tmp_path):
     write_manifest(split(root), tmp_path / "m.tsv")
     metas = T.tokenize_dataset(tmp_path / "m.tsv", tmp_path / "out", "split")
     assert sum(len(m["samples"]) for m in metas.values()) == 6
+
+
+def test_tokenize_dataset_augments_the_train_set_only(tmp_path):
+    """transpose and swap_pulse add variants of each train sample (named in its meta, each the
+    encoding of the augmented recording); validation and test stay as recorded."""
+    from synthic.events.normalise import swap_pulse, transpose
+
+    root, recs = _tree(tmp_path)
+    manifest = split(root, seed=0)
+    plain = T.tokenize_dataset(manifest, tmp_path / "plain")
+    metas = T.tokenize_dataset(manifest, tmp_path / "aug", transpose=(-2, 3), swap_pulse=True)
+    tok = Tokenizer()
+    for name in ("val", "test"):
+        assert metas[name] == plain[name]
+    train = metas["train"]["samples"]
+    flat = np.load(tmp_path / "aug/train.tokens.npy", mmap_mode="r")
+    labels = [s.get("augment", "") for s in train]
+    assert labels.count("") == len(plain["train"]["samples"])
+    assert labels.count("transpose -2") == labels.count("transpose +3") == labels.count("")
+    assert labels.count("swap pulse") == labels.count("")  # the demo tunes use no sweep
+    variant = {
+        "": lambda r: r,
+        "transpose -2": lambda r: transpose(r, -2),
+        "transpose +3": lambda r: transpose(r, 3),
+        "swap pulse": swap_pulse,
+    }
+    for s in train:
+        expected = variant[s.get("augment", "")](recs[s["sample"]])
+        ids = flat[s["offset"] : s["offset"] + s["tokens"]]
+        assert np.array_equal(ids, tok.encode(expected))

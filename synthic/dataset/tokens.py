@@ -351,6 +351,8 @@ def tokenize_dataset(
     design: str = DEFAULT_DESIGN,
     *,
     root: str | os.PathLike | None = None,
+    transpose: tuple[float, ...] = (),
+    swap_pulse: bool = False,
     **params,
 ) -> dict[str, dict]:
     """Tokenise the kept samples of a split `manifest` (a DataFrame, or the path of its TSV) into
@@ -358,6 +360,10 @@ def tokenize_dataset(
     ending with END) and `<set>.meta.json` (`samples`: a list of {"sample", "game", "offset",
     "tokens", "seconds"}; `tokens`, `seconds` totals). Sample paths that are relative are read
     relative to `root` (default: the current folder). Every file is written atomically.
+    Augmentation, of the train set only (validation and test stay as recorded): each sample
+    also `transpose`d by each of the semitones given (a variant whose periods would leave the
+    registers' range is skipped), and with its pulse channels swapped (`swap_pulse`; skipped
+    where CH1's sweep is used); each variant's meta names it under "augment".
     Returns the meta of each set."""
     from synthic import events
     from synthic.dataset.split import read_manifest
@@ -376,19 +382,24 @@ def tokenize_dataset(
             if root is not None and not path.is_absolute():
                 path = Path(root) / path
             rec = events.read(path)
-            ids = tok.encode(rec)
-            arrays.append(ids)
-            samples.append(
-                {
+            variants = [("", rec)]
+            if name == "train":
+                variants += _augmented(rec, transpose, swap_pulse)
+            for augment, variant in variants:
+                ids = tok.encode(variant)
+                arrays.append(ids)
+                entry = {
                     "sample": str(row["sample"]),
                     "game": str(row["game"]),
                     "offset": offset,
                     "tokens": len(ids),
-                    "seconds": rec.duration_seconds,
+                    "seconds": variant.duration_seconds,
                 }
-            )
-            offset += len(ids)
-            seconds += rec.duration_seconds
+                if augment:
+                    entry["augment"] = augment
+                samples.append(entry)
+                offset += len(ids)
+                seconds += variant.duration_seconds
         flat = np.concatenate(arrays) if arrays else np.zeros(0, tok.dtype)
         with atomic_output(outdir / f"{name}.tokens.npy") as f:
             np.save(f, flat.astype(tok.dtype, copy=False), allow_pickle=False)
@@ -413,6 +424,25 @@ def tokenize_dataset(
     with atomic_output(outdir / "vocab.json", "w", encoding="utf-8") as f:
         json.dump(vocab, f, indent=1)
     return metas
+
+
+def _augmented(rec, transpose: tuple[float, ...], swap_pulse: bool) -> list[tuple[str, object]]:
+    """(label, recording) of the augmented variants of a train sample that can be made."""
+    from synthic.errors import SynthicError
+    from synthic.events import normalise
+
+    out = []
+    for semitones in transpose:
+        try:
+            out.append((f"transpose {semitones:+g}", normalise.transpose(rec, semitones)))
+        except SynthicError:
+            pass  # a period would leave 0..2047: no such variant
+    if swap_pulse:
+        try:
+            out.append(("swap pulse", normalise.swap_pulse(rec)))
+        except SynthicError:
+            pass  # CH1's sweep is used: CH2 cannot play its part
+    return out
 
 
 def load_tokenizer(vocab_path: str | os.PathLike) -> Tokenizer:
