@@ -30,6 +30,7 @@ COMMANDS = [
     "prune",
     "split",
     "tokenize",
+    "generate",
     "baseline",
     "summary",
     "convert",
