@@ -30,6 +30,7 @@ COMMANDS = [
     "prune",
     "split",
     "tokenize",
+    "train",
     "generate",
     "baseline",
     "summary",

@@ -1,0 +1,153 @@
+"""The transformer: a decoder-only language model over the token streams, in Flax NNX.
+
+Read top to bottom, parts before the whole: rotary positions, causal self-attention, the MLP,
+a pre-norm block, the model. Pre-norm (RMSNorm before each sub-layer, one more before the
+output), rotary position embeddings on queries and keys (no learned positions, so nothing ties
+the model to one context length but its training), and tied embeddings (the output layer is the
+transpose of the input embedding). Linear layers have no biases. Shapes in comments: B batch,
+T time, C width, H heads, D head width, V vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The model's sizes. `vocab_size` comes from the dataset's vocab.json."""
+
+    vocab_size: int = 9615
+    context: int = 256  # tokens of context seen in training (and by the sliding evaluation)
+    layers: int = 2  # transformer blocks
+    width: int = 128  # C, the residual stream's width
+    heads: int = 4  # H; the head width D = width // heads must be even (rotary pairs)
+    mlp_ratio: int = 4  # the MLP's hidden width is mlp_ratio * width
+    dropout: float = 0.1  # after attention and MLP, in training only
+    rope_base: float = 10_000.0  # rotary wavelength base
+    dtype: str = "auto"  # compute dtype: "float32", "bfloat16", or "auto" (bf16 on a GPU/TPU)
+
+    def __post_init__(self) -> None:
+        if self.width % self.heads or (self.width // self.heads) % 2:
+            raise ValueError(f"width {self.width} must split into {self.heads} even-width heads")
+        if min(self.vocab_size, self.context, self.layers, self.width, self.mlp_ratio) < 1:
+            raise ValueError("every size must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        if self.dtype not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"unknown dtype {self.dtype!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def compute_dtype(self):
+        if self.dtype == "auto":
+            return jnp.bfloat16 if jax.default_backend() in ("gpu", "tpu") else jnp.float32
+        return jnp.dtype(self.dtype)
+
+
+# Named sizes. Parameter counts with the default vocabulary (9,615 write tokens): tiny about
+# 1.6M (minutes on 2 CPU cores), small about 5.6M, base about 92M.
+PRESETS: dict[str, dict] = {
+    "tiny": dict(context=256, layers=2, width=128, heads=4),
+    "small": dict(context=512, layers=4, width=256, heads=4),
+    "base": dict(context=1024, layers=12, width=768, heads=12),
+}
+
+
+def model_config(size: str = "tiny", **overrides) -> ModelConfig:
+    """The preset `size` with `overrides` (any ModelConfig field) applied."""
+    if size not in PRESETS:
+        raise ValueError(f"unknown model size {size!r} (choose from {', '.join(PRESETS)})")
+    return replace(ModelConfig(**PRESETS[size]), **overrides)
+
+
+def rotary(x: jax.Array, base: float) -> jax.Array:
+    """Rotate each pair (x[..., i], x[..., i + D/2]) of queries or keys (B, T, H, D) by the angle
+    t / base^(2i/D) of its position t (Su et al., RoFormer)."""
+    _, t, _, d = x.shape
+    half = d // 2
+    freq = base ** (-jnp.arange(half, dtype=jnp.float32) / half)  # (D/2,)
+    angle = jnp.arange(t, dtype=jnp.float32)[:, None] * freq[None, :]  # (T, D/2)
+    sin = jnp.sin(angle)[None, :, None, :]  # (1, T, 1, D/2)
+    cos = jnp.cos(angle)[None, :, None, :]
+    x1, x2 = x[..., :half].astype(jnp.float32), x[..., half:].astype(jnp.float32)
+    out = jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+    return out.astype(x.dtype)
+
+
+class Attention(nnx.Module):
+    """Causal multi-head self-attention with rotary positions."""
+
+    def __init__(self, cfg: ModelConfig, *, rngs: nnx.Rngs):
+        self.heads, self.rope_base = cfg.heads, cfg.rope_base
+        dtype = cfg.compute_dtype()
+        self.qkv = nnx.Linear(cfg.width, 3 * cfg.width, use_bias=False, dtype=dtype, rngs=rngs)
+        self.out = nnx.Linear(cfg.width, cfg.width, use_bias=False, dtype=dtype, rngs=rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        b, t, c = x.shape
+        qkv = self.qkv(x).reshape(b, t, 3, self.heads, c // self.heads)  # (B, T, 3, H, D)
+        q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # (B, T, H, D) each
+        q, k = rotary(q, self.rope_base), rotary(k, self.rope_base)
+        y = jax.nn.dot_product_attention(q, k, v, is_causal=True)  # (B, T, H, D)
+        return self.out(y.reshape(b, t, c))  # (B, T, C)
+
+
+class MLP(nnx.Module):
+    def __init__(self, cfg: ModelConfig, *, rngs: nnx.Rngs):
+        dtype, hidden = cfg.compute_dtype(), cfg.mlp_ratio * cfg.width
+        self.up = nnx.Linear(cfg.width, hidden, use_bias=False, dtype=dtype, rngs=rngs)
+        self.down = nnx.Linear(hidden, cfg.width, use_bias=False, dtype=dtype, rngs=rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return self.down(jax.nn.gelu(self.up(x)))  # (B, T, C)
+
+
+class Block(nnx.Module):
+    """x + attention(norm(x)), then x + mlp(norm(x))."""
+
+    def __init__(self, cfg: ModelConfig, *, rngs: nnx.Rngs):
+        self.norm1 = nnx.RMSNorm(cfg.width, rngs=rngs)
+        self.attn = Attention(cfg, rngs=rngs)
+        self.norm2 = nnx.RMSNorm(cfg.width, rngs=rngs)
+        self.mlp = MLP(cfg, rngs=rngs)
+        self.drop = nnx.Dropout(cfg.dropout, rngs=rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        x = x + self.drop(self.attn(self.norm1(x)))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+
+class Transformer(nnx.Module):
+    """Token ids (B, T) -> next-token logits (B, T, V), in float32."""
+
+    def __init__(self, cfg: ModelConfig, *, rngs: nnx.Rngs):
+        self.cfg = cfg
+        dtype = cfg.compute_dtype()
+        init = nnx.initializers.normal(stddev=0.02)
+        self.embed = nnx.Embed(
+            cfg.vocab_size, cfg.width, dtype=dtype, embedding_init=init, rngs=rngs
+        )
+        self.blocks = nnx.List([Block(cfg, rngs=rngs) for _ in range(cfg.layers)])
+        self.norm = nnx.RMSNorm(cfg.width, rngs=rngs)
+
+    def __call__(self, tokens: jax.Array) -> jax.Array:
+        x = self.embed(tokens)  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        x = self.norm(x)
+        return self.embed.attend(x).astype(jnp.float32)  # tied output layer: (B, T, V)
+
+
+def make_model(cfg: ModelConfig, seed: int = 0) -> Transformer:
+    """A freshly initialised model; `seed` gives the parameters and the dropout stream."""
+    return Transformer(cfg, rngs=nnx.Rngs(params=seed, dropout=seed + 1))
+
+
+def count_params(model: nnx.Module) -> int:
+    return sum(x.size for x in jax.tree.leaves(nnx.state(model, nnx.Param)))
