@@ -18,6 +18,7 @@ include: "workflow/rules/inventory.smk"
 include: "workflow/rules/record.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/dataset.smk"
+include: "workflow/rules/model.smk"
 
 
 rule all:

@@ -416,3 +416,25 @@ def test_dataset_from_the_demo_tunes(checkout):
         rec = tokenizer.decode(piece)
         original = events.read(checkout / manifest[manifest["set"] == s]["sample"].iloc[0])
         assert len(rec) == len(original) and (rec.value == original.value).all()
+
+
+def test_model_and_new_songs_with_the_quick_configuration(checkout):
+    """`snakemake results/generated/ --configfile config.quick.yaml`: the demo tunes become a
+    dataset, a tiny model trains (checkpoints in results/train/, the export in results/model/)
+    and writes two songs that decode, as every generated song must, to valid recordings."""
+    out = snakemake(
+        checkout, "results/generated/", "--cores", "2", "--configfile", "config.quick.yaml"
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    model = checkout / "results/model"
+    assert (model / "config.json").exists() and (model / "loss.png").exists()
+    assert (checkout / "results/train/checkpoints").is_dir()  # no declared output: kept
+    songs = sorted((checkout / "results/generated").glob("song_*.events"))
+    assert len(songs) == 2
+    for song in songs:
+        rec = events.read(song)
+        assert rec.duration_seconds >= 4.9 and len(rec) > 0
+    again = snakemake(
+        checkout, "results/generated/", "--cores", "2", "--configfile", "config.quick.yaml"
+    )
+    assert "Nothing to be done" in again.stdout + again.stderr

@@ -1,0 +1,54 @@
+# The model: a Flax transformer trained on results/dataset/ (results/model/ is the exported best
+# model; checkpoints, metrics.jsonl and loss.png live in results/train/, which is no declared
+# output, so a failed or interrupted job keeps them and a rerun resumes), and new songs sampled
+# from it (results/generated/: song_NN.events, .wav behind the quality gate, generate.tsv).
+# Not in the default target yet: `snakemake --cores 2 results/generated/`.
+
+
+rule train:
+    input:
+        "results/dataset",
+    output:
+        directory("results/model"),
+    log:
+        "logs/train.log",
+    benchmark:
+        "benchmarks/train.tsv"
+    conda:
+        "../../envs/synthic.yaml"
+    threads: workflow.cores
+    resources:
+        mem_mb=4000,
+    params:
+        config=json.dumps({**config["train"], "seed": config["seed"]}, sort_keys=True),
+    shell:
+        "python -m synthic train {input:q} -o {output:q} --work results/train "
+        "--config {params.config:q} > {log:q} 2>&1"
+
+
+rule generate:
+    input:
+        "results/model",
+    output:
+        directory("results/generated"),
+    log:
+        "logs/generate.log",
+    conda:
+        "../../envs/synthic.yaml"
+    threads: workflow.cores
+    resources:
+        mem_mb=4000,
+    params:
+        songs=config["generate"]["songs"],
+        seconds=config["generate"]["seconds"],
+        temperature=config["generate"]["temperature"],
+        top_k=config["generate"]["top_k"],
+        top_p=config["generate"]["top_p"],
+        penalty=config["generate"]["repetition_penalty"],
+        ngram=config["generate"]["no_repeat_ngram"],
+        seed=config["seed"],
+    shell:
+        "python -m synthic generate {input:q} -o {output:q} --songs {params.songs} "
+        "--seconds {params.seconds} --temperature {params.temperature} --top-k {params.top_k} "
+        "--top-p {params.top_p} --repetition-penalty {params.penalty} "
+        "--no-repeat-ngram {params.ngram} --seed {params.seed} > {log:q} 2>&1"
