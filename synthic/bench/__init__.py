@@ -10,7 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-TARGETS = ["formats", "emulator", "render", "record"]
+TARGETS = ["formats", "emulator", "render", "record", "train", "generate"]
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
