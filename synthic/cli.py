@@ -32,6 +32,7 @@ COMMANDS = [
     "tokenize",
     "train",
     "generate",
+    "evaluate",
     "baseline",
     "summary",
     "convert",
