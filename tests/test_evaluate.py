@@ -114,7 +114,7 @@ def test_copy_baseline_periodic_stream_near_zero():
     noise = rng.integers(3, 600, size=2000)  # no loop: about the unigram's bits
     assert report.CopyBaseline(unigram).token_bits(noise).mean() > math.log2(600) - 0.2
     fitted = report.CopyBaseline.fit([stream[:500]], 600)
-    assert fitted.decay in (0.9, 0.97, 0.99, 0.997)
+    assert fitted.decay in (0.7, 0.8, 0.9, 0.97, 0.99)
 
 
 def test_overlapping_area():

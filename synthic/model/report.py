@@ -28,9 +28,10 @@ On a perfectly periodic stream the hit rate tends to 1 and the bits per token to
 
 **Verbatim copies** (`longest_verbatim`): the longest run of a song's tokens that occurs
 verbatim (token for token, inside one sample) in the train set, by binary search on the length
-over hashed n-grams of the train samples (exact in tokens); its seconds of music are the largest
-span, from the first token's time to the last one's, among the song's verbatim runs of every
-length the search tested (so exact for the longest-in-tokens run, a lower bound otherwise).
+over 64-bit polynomial hashes of the train samples' n-grams (exact in tokens, up to hash
+collisions); its seconds of music are the largest span, from the first token's time to the
+last one's, among the song's verbatim runs of every length the search tested (so exact for
+the longest-in-tokens run, a lower bound otherwise).
 
 **Musical statistics** (`musical_statistics`, Yang and Lerch 2018): per song, on the note view,
 the pitch-class histogram (12), the pitch range (semitones over CH1-CH3), the note density
@@ -166,9 +167,9 @@ class CopyBaseline:
         cls,
         samples: Sequence[np.ndarray],
         vocab_size: int,
-        decays: Sequence[float] = (0.9, 0.97, 0.99, 0.997),
+        decays: Sequence[float] = (0.7, 0.8, 0.9, 0.97, 0.99),
         max_lag: int = 1024,
-        max_samples: int = 40,
+        max_samples: int = 20,
     ) -> CopyBaseline:
         """The unigram of `samples`, and the decay that gives them the fewest bits (on up to
         `max_samples` of them, evenly spaced)."""
@@ -216,40 +217,52 @@ class CopyBaseline:
 
 # -- verbatim copies ----------------------------------------------------------------------------
 
-_MOD = (1 << 61) - 1
+_BASE = 0x9E3779B97F4A7C15  # odd: invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
 
 
-def _kgram_hashes(x: np.ndarray, k: int) -> np.ndarray:
-    """A 64-bit hash of every k-gram of x (two polynomial hashes in uint64, wrapping)."""
-    x = np.asarray(x, dtype=np.uint64) + np.uint64(1)
-    n = len(x) - k + 1
-    if n <= 0:
-        return np.zeros(0, np.uint64)
-    h1 = np.zeros(n, np.uint64)
-    h2 = np.zeros(n, np.uint64)
-    with np.errstate(over="ignore"):
-        for i in range(k):
-            h1 = h1 * np.uint64(1_000_003) + x[i : i + n]
-            h2 = (h2 ^ x[i : i + n]) * np.uint64(0x100000001B3)
-        return h1 ^ (h2 << np.uint64(1))
+class _Prefix:
+    """Polynomial hashes modulo 2**64 of every k-gram of a token array, in O(n) for any k:
+    G[i] = sum_{j<i} (x[j] + 1) B^-j, hash(x[a:b]) = B^(b-1) (G[b] - G[a])."""
+
+    def __init__(self, x: np.ndarray):
+        x = np.asarray(x, dtype=np.uint64) + np.uint64(1)
+        n = len(x)
+        with np.errstate(over="ignore"):
+            inv = np.cumprod(np.full(n, _BASE_INV, np.uint64)) * np.uint64(_BASE)  # B^-j
+            self.pow = np.concatenate([[np.uint64(1)], np.cumprod(np.full(n, _BASE, np.uint64))])
+            self.g = np.concatenate([[np.uint64(0)], np.cumsum(x * inv, dtype=np.uint64)])
+        self.n = n
+
+    def hashes(self, k: int, starts: np.ndarray | None = None) -> np.ndarray:
+        if starts is None:
+            starts = np.arange(max(self.n - k + 1, 0))
+        with np.errstate(over="ignore"):
+            return self.pow[starts + k - 1] * (self.g[starts + k] - self.g[starts])
 
 
 class TrainIndex:
-    """The train samples, for `longest_verbatim`: hashed k-grams, one sorted set per k."""
+    """The train samples, for `longest_verbatim`: hashed k-grams (never across two samples),
+    one sorted set per k."""
 
     def __init__(self, samples: Sequence[np.ndarray]):
-        self.samples = [np.asarray(s, dtype=np.int64) for s in samples]
+        lengths = np.array([len(s) for s in samples], dtype=np.int64)
+        flat = np.concatenate([np.asarray(s, dtype=np.int64) for s in samples] or [[]])
+        self.prefix = _Prefix(flat)
+        # for each position, where its sample ends
+        ends = np.cumsum(lengths)
+        self.sample_end = np.repeat(ends, lengths)
         self._sets: dict[int, np.ndarray] = {}
 
     def kgrams(self, k: int) -> np.ndarray:
         if k not in self._sets:
-            parts = [_kgram_hashes(s, k) for s in self.samples if len(s) >= k]
-            self._sets[k] = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
+            starts = np.flatnonzero(np.arange(len(self.sample_end)) + k <= self.sample_end)
+            self._sets[k] = np.unique(self.prefix.hashes(k, starts))
         return self._sets[k]
 
-    def matches(self, song: np.ndarray, k: int) -> np.ndarray:
+    def matches(self, song: np.ndarray, k: int, prefix: _Prefix | None = None) -> np.ndarray:
         """Start positions of the song's k-grams that occur in a train sample."""
-        h = _kgram_hashes(song, k)
+        h = (prefix or _Prefix(song)).hashes(k)
         s = self.kgrams(k)
         if not len(s) or not len(h):
             return np.zeros(0, np.int64)
@@ -265,9 +278,10 @@ def longest_verbatim(song: np.ndarray, index: TrainIndex, tok: Tokenizer) -> dic
     times = np.concatenate([[0.0], token_times(tok, x)])  # time before token i: times[i]
     best_tokens, best_seconds = 0, 0.0
     lo, hi = 0, len(x)  # invariant: a run of lo tokens matches; hi + 1 does not
+    prefix = _Prefix(x)
     while lo < hi:
         k = (lo + hi + 1) // 2
-        m = index.matches(x, k)
+        m = index.matches(x, k, prefix)
         if len(m):
             lo = k
             best_tokens = k
