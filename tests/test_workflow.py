@@ -419,11 +419,14 @@ def test_dataset_from_the_demo_tunes(checkout):
 
 
 def test_model_and_new_songs_with_the_quick_configuration(checkout):
-    """`snakemake results/generated/ --configfile config.quick.yaml`: the demo tunes become a
-    dataset, a tiny model trains (checkpoints in results/train/, the export in results/model/)
-    and writes two songs that decode, as every generated song must, to valid recordings."""
+    """`snakemake results/eval/metrics.json --configfile config.quick.yaml`: the demo tunes
+    become a dataset, a tiny model trains (checkpoints in results/train/, the export in
+    results/model/), writes two songs that decode, as every generated song must, to valid
+    recordings, and is evaluated beside its baselines."""
+    import json
+
     out = snakemake(
-        checkout, "results/generated/", "--cores", "2", "--configfile", "config.quick.yaml"
+        checkout, "results/eval/metrics.json", "--cores", "2", "--configfile", "config.quick.yaml"
     )
     assert out.returncode == 0, out.stderr[-3000:]
     model = checkout / "results/model"
@@ -434,7 +437,12 @@ def test_model_and_new_songs_with_the_quick_configuration(checkout):
     for song in songs:
         rec = events.read(song)
         assert rec.duration_seconds >= 4.9 and len(rec) > 0
+    metrics = json.loads((checkout / "results/eval/metrics.json").read_text())
+    for key in ("bits_per_token", "bits_per_second"):
+        assert metrics["model"][key] > 0
+    assert metrics["baseline"]["bits_per_second"] > 0
+    assert 0 <= metrics["generated"]["validity_rate"] <= 1
     again = snakemake(
-        checkout, "results/generated/", "--cores", "2", "--configfile", "config.quick.yaml"
+        checkout, "results/eval/metrics.json", "--cores", "2", "--configfile", "config.quick.yaml"
     )
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -2,7 +2,7 @@
 # model; checkpoints, metrics.jsonl and loss.png live in results/train/, which is no declared
 # output, so a failed or interrupted job keeps them and a rerun resumes), and new songs sampled
 # from it (results/generated/: song_NN.events, .wav behind the quality gate, generate.tsv).
-# Not in the default target yet: `snakemake --cores 2 results/generated/`.
+# Not in the default target yet: `snakemake --cores 2 results/eval/metrics.json`.
 
 
 rule train:
@@ -52,3 +52,24 @@ rule generate:
         "--seconds {params.seconds} --temperature {params.temperature} --top-k {params.top_k} "
         "--top-p {params.top_p} --repetition-penalty {params.penalty} "
         "--no-repeat-ngram {params.ngram} --seed {params.seed} > {log:q} 2>&1"
+
+
+# The figures of the model on the test set, beside the n-gram and copy baselines trained on the
+# same tokens, and of the generated songs (validity, longest verbatim copy, musical statistics).
+rule evaluate:
+    input:
+        model="results/model",
+        dataset="results/dataset",
+        generated="results/generated",
+    output:
+        "results/eval/metrics.json",
+    log:
+        "logs/evaluate.log",
+    conda:
+        "../../envs/synthic.yaml"
+    threads: workflow.cores
+    resources:
+        mem_mb=4000,
+    shell:
+        "python -m synthic evaluate --metrics {input.model:q} {input.dataset:q} "
+        "{input.generated:q} -o {output:q} > {log:q} 2>&1"
