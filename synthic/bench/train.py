@@ -116,6 +116,7 @@ def _tokens(args, context: int):
 
 def run(args) -> int:
     import jax
+    import jax.numpy as jnp
     import numpy as np
     from flax import nnx
     from jax.sharding import NamedSharding
@@ -123,9 +124,8 @@ def run(args) -> int:
 
     from synthic.errors import SynthicError
     from synthic.model.data import train_batch
-    from synthic.model.evaluate import token_nll
     from synthic.model.optim import OptimConfig, make_optimizer
-    from synthic.model.train import Trainable
+    from synthic.model.train import Trainable, step_functions
 
     if args.model:  # the data's vocabulary must be the model's: read the model first
         import json
@@ -149,27 +149,12 @@ def run(args) -> int:
     data_sharding, replicated = NamedSharding(mesh, P("data")), NamedSharding(mesh, P())
     opt = nnx.Optimizer(model, make_optimizer(OptimConfig(), 10_000), wrt=nnx.Param)
     trainable = Trainable(model, opt)
-    model.train()
-    train_def, state = nnx.split(trainable)
-    model.eval()
-    eval_def, _ = nnx.split(trainable)
-    state = jax.device_put(state, replicated)
+    state, train_step, nll_sum = step_functions(trainable, replicated)  # the trainer's own
 
-    @jax.jit
-    def train_step(state, batch):  # as synthic.model.train.train's
-        t = nnx.merge(train_def, state)
+    every = jax.device_put(jnp.ones((args.batch, cfg.context), jnp.float32), data_sharding)
 
-        def loss_fn(m):
-            return token_nll(m(batch[:, :-1]), batch[:, 1:]).mean()
-
-        loss, grads = nnx.value_and_grad(loss_fn)(t.model)
-        t.optimizer.update(t.model, grads)
-        return nnx.state(t), loss
-
-    @jax.jit
-    def forward(state, batch):
-        t = nnx.merge(eval_def, state)
-        return token_nll(t.model(batch[:, :-1]), batch[:, 1:]).mean()
+    def forward(state, batch):  # the loss alone (summed), no gradient
+        return nll_sum(state, batch, every)
 
     index = 0
 

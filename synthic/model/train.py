@@ -42,6 +42,36 @@ from synthic.model.model import PRESETS, ModelConfig, Transformer, count_params,
 from synthic.model.optim import OptimConfig, make_optimizer
 
 
+def step_functions(trainable: Trainable, sharding):
+    """The state of `trainable` (placed with `sharding`) and its two jitted functions:
+    `train_step(state, batch) -> (state, loss)` on batches of (B, T + 1) tokens (dropout on), and
+    `nll_sum(state, tokens, scored)`, the summed loss in nats of the (B, T) positions marked in
+    `scored` (dropout off). Shared by `train` and `synthic bench train`."""
+    trainable.model.train()
+    train_def, state = nnx.split(trainable)
+    trainable.model.eval()
+    eval_def, _ = nnx.split(trainable)
+    state = jax.device_put(state, sharding)
+
+    @jax.jit
+    def train_step(state, batch):
+        t = nnx.merge(train_def, state)
+
+        def loss_fn(m):
+            return token_nll(m(batch[:, :-1]), batch[:, 1:]).mean()
+
+        loss, grads = nnx.value_and_grad(loss_fn)(t.model)
+        t.optimizer.update(t.model, grads)
+        return nnx.state(t), loss
+
+    @jax.jit
+    def nll_sum(state, tokens, scored):
+        t = nnx.merge(eval_def, state)
+        return jnp.sum(token_nll(t.model(tokens[:, :-1]), tokens[:, 1:]) * scored)
+
+    return state, train_step, nll_sum
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     size: str = "tiny"  # a preset of synthic.model.model.PRESETS
@@ -166,27 +196,7 @@ def train(
     model = Transformer(mcfg, rngs=nnx.Rngs(params=cfg.seed, dropout=cfg.seed + 1))
     opt = nnx.Optimizer(model, make_optimizer(ocfg, cfg.max_steps), wrt=nnx.Param)
     trainable = Trainable(model, opt)
-    model.train()
-    train_def, state = nnx.split(trainable)
-    model.eval()
-    eval_def, _ = nnx.split(trainable)
-    state = jax.device_put(state, replicated)
-
-    @jax.jit
-    def train_step(state, batch):  # batch (B, T + 1)
-        t = nnx.merge(train_def, state)
-
-        def loss_fn(m):
-            return token_nll(m(batch[:, :-1]), batch[:, 1:]).mean()
-
-        loss, grads = nnx.value_and_grad(loss_fn)(t.model)
-        t.optimizer.update(t.model, grads)
-        return nnx.state(t), loss
-
-    @jax.jit
-    def nll_sum(state, tokens, scored):  # tokens (B, T + 1), scored (B, T)
-        t = nnx.merge(eval_def, state)
-        return jnp.sum(token_nll(t.model(tokens[:, :-1]), tokens[:, 1:]) * scored)
+    state, train_step, nll_sum = step_functions(trainable, replicated)
 
     # -- resume or start ----------------------------------------------------------------------
     config_record = {"train": cfg.to_dict(), "model": mcfg.to_dict(), "optim": ocfg.to_dict()}
