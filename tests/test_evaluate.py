@@ -212,3 +212,20 @@ def test_metrics_file_and_cli(trained, tmp_path, capsys):
         assert r["bits_per_second"] == pytest.approx(r["bits"] / r["seconds"])
         assert r["bits_per_write"] == pytest.approx(r["bits"] / r["writes"])
     assert j["baseline"]["bits_per_second"] < j["model"]["bits_per_second"] * 2
+
+
+def test_the_export_names_its_dataset_for_the_baseline(trained, tmp_path, cli):
+    """synthic train records its dataset in the export's config.json, so `synthic evaluate`
+    fits the n-gram baseline on it without --baseline."""
+    import json
+
+    from synthic.model.report import dataset_of
+
+    ds, model_dir = trained
+    summary = json.loads((model_dir / "config.json").read_text())
+    assert dataset_of(model_dir, summary) == Path(ds).resolve()
+    song = tmp_path / "song.events"
+    events.write(_one_note_loop(6.0), song)
+    code, out, err = cli("evaluate", str(model_dir), str(song), "--json")
+    assert code == 0, err
+    assert set(json.loads(out)) == {"model", "baseline"}

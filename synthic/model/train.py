@@ -306,6 +306,7 @@ def train(
         total, n = score_windows(partial(nll_sum, best), windows, cfg.eval_batch, put)
         summary = {
             **config_record,
+            "dataset": os.path.abspath(dataset_dir),  # for `synthic evaluate`'s baseline
             "vocab_size": tok.vocab_size,
             "parameters": count_params(trainable.model),
             "best_step": meta["best_step"],
