@@ -201,9 +201,8 @@ def read_file(path: str | os.PathLike, limit: int) -> bytes:
     label = display_name(path)
     try:
         with _open_regular(path) as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > limit:
-                raise SynthicError(f"{label}: {size:,} bytes, more than {limit:,} (the limit)")
+            if os.fstat(f.fileno()).st_size > limit:  # refused before reading
+                raise SynthicError(f"{label}: more than {limit:,} bytes (the limit for its kind)")
             return _read_capped(f, limit, label, keep=True)[1]
     except OSError as e:
         raise SynthicError(f"{label}: cannot read ({e.strerror or e})") from None
@@ -215,11 +214,11 @@ def read_input(path: str | os.PathLike, member: str | None = None) -> bytes:
     path = os.fspath(path)
     kind = kind_of(member or path) or "events"
     limit = _limit(kind)
+    if member is None:
+        return read_file(path, limit)
     label = label_of(path, member)
     try:
         with _open_regular(path) as f:
-            if member is None:
-                return _read_capped(f, limit, label, keep=True)[1]
             with zipfile.ZipFile(f) as z:
                 info = z.getinfo(member)
                 if info.file_size > limit:
@@ -283,6 +282,14 @@ def find_inputs(
 ) -> tuple[list[Input], list[Skipped]]:
     """Every input under `roots` (folders or files), sorted by path; and what was skipped.
     `previous` (an earlier inventory's rows) gives the SHA-1s of unchanged files."""
+    found, skipped, _ = _find_inputs(roots, previous)
+    return found, skipped
+
+
+def _find_inputs(
+    roots: str | list[str], previous: list[Input | Skipped] | None
+) -> tuple[list[Input], list[Skipped], int]:
+    """`find_inputs`, and how many of its entries were taken unchanged from `previous`."""
     roots = [roots] if isinstance(roots, str) else list(roots)
     known = {
         (e.path, e.member): e for e in (previous or []) if isinstance(e, Input | Skipped)
@@ -291,6 +298,7 @@ def find_inputs(
     skipped: list[Skipped] = []
     names: set[str] = set()
     by_sha1: dict[str, str] = {}
+    reused = 0
 
     def skip(path: str, member: str | None, reason: str, st=None) -> None:
         size, mtime = (st.st_size, st.st_mtime_ns) if isinstance(st, os.stat_result) else (0, 0)
@@ -319,6 +327,8 @@ def find_inputs(
             return None
         if isinstance(old, Skipped) and old.reason.startswith("duplicate of"):
             return None  # which file is the duplicate depends on the others
+        nonlocal reused
+        reused += 1
         return old
 
     def examine(path: str, member: str | None, stream, kind: str) -> tuple[str, int, str | None]:
@@ -397,7 +407,7 @@ def find_inputs(
             skip(path, None, reason, st)
         else:
             add(rel, path, None, sha1, size, st.st_mtime_ns)
-    return found, skipped
+    return found, skipped, reused
 
 
 def _one_line(e: BaseException) -> str:
@@ -484,11 +494,4 @@ def scan(
             old = [*f, *s]
         except SynthicError:
             old = []
-    found, skipped = find_inputs(roots, old)
-    before = {(e.path, e.member, e.mtime_ns) for e in old}
-    unchanged = sum(
-        (e.path, e.member, e.mtime_ns) in before
-        and not (isinstance(e, Skipped) and e.reason.startswith("duplicate of"))  # re-read
-        for e in [*found, *skipped]
-    )
-    return found, skipped, unchanged
+    return _find_inputs(roots, old)

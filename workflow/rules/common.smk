@@ -103,3 +103,16 @@ def input_of(name):
         return inventory()[name]
     except KeyError:
         raise WorkflowError(f"no input named {name!r} in {INVENTORY}") from None
+
+
+def augment_options():
+    """`synthic tokenize`'s augmentation options from config["tokens"]["augment"]."""
+    augment = config["tokens"]["augment"]
+    options = []
+    if augment["transpose"]:
+        options.append(
+            "--transpose=" + ",".join(f"{s:g}" for s in augment["transpose"])
+        )
+    if augment["swap_pulse"]:
+        options.append("--swap-pulse")
+    return " ".join(options)

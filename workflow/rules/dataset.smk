@@ -65,19 +65,7 @@ rule tokenize:
         mem_mb=2000,
     params:
         design=config["tokens"]["design"],
-        augment=" ".join(
-            (
-                [
-                    "--transpose="
-                    + ",".join(
-                        f"{s:g}" for s in config["tokens"]["augment"]["transpose"]
-                    )
-                ]
-                if config["tokens"]["augment"]["transpose"]
-                else []
-            )
-            + (["--swap-pulse"] if config["tokens"]["augment"]["swap_pulse"] else [])
-        ),
+        augment=augment_options(),
     shell:
         "python -m synthic tokenize {input:q} -o {output:q} --design {params.design} "
         "{params.augment} > {log:q} 2>&1"
