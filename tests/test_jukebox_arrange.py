@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from synthic.events.registers import FRAME_HZ
 from synthic.jukebox import arrange
 from synthic.jukebox import song as S
 from synthic.jukebox.arrange import Bar, Score, ScoreNote
@@ -105,7 +106,7 @@ def test_tempo_is_kept(qpm):
 
     decoded = decode_song(compile_song(song))
     assert decoded.seconds() == pytest.approx(expected, rel=1e-3)
-    assert song.ticks_per_second() <= S.FRAME_HZ
+    assert song.ticks_per_second() <= FRAME_HZ
 
 
 def test_tempo_changes_are_kept():

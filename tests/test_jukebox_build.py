@@ -12,6 +12,7 @@ import pytest
 from synthic import asm
 from synthic.errors import SynthicError
 from synthic.events.recording import Recording
+from synthic.events.registers import CLOCK_HZ, FRAME_HZ, FRAME_T_CYCLES
 from synthic.jukebox import build, compile, images, model
 from synthic.jukebox import song as S
 from synthic.jukebox.song import Instrument, Note, Song
@@ -206,7 +207,7 @@ def test_model_plays_every_channel_and_ends(rom):
     assert channels == {0, 1, 2, 3}
     assert any(0xFF30 <= a <= 0xFF3F for _, a, _ in writes)  # wave tables loaded
     song = sample_song()
-    assert frames / S.FRAME_HZ == pytest.approx(song.seconds(), abs=0.1)
+    assert frames / FRAME_HZ == pytest.approx(song.seconds(), abs=0.1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,10 +237,12 @@ def test_committed_image_is_rebuilt_byte_for_byte(spec):
 
 try:
     from pyboy import PyBoy
-except ImportError:  # pragma: no cover - optional development tool
+except ImportError:  # pragma: no cover - a development dependency (the dev extra)
     PyBoy = None
 
-needs_pyboy = pytest.mark.skipif(PyBoy is None, reason="pyboy not installed")
+needs_pyboy = pytest.mark.skipif(
+    PyBoy is None, reason="pyboy not installed (bash tests/install.sh, or pip install pyboy)"
+)
 WR_ADDRESS = None  # the driver's `ldh (c), a` in `wr`, found below
 
 
@@ -379,12 +382,12 @@ def test_recording_a_jukebox_rom_gives_music_and_song_changes(rom):
     emu.release(["right"])
     emu.run(seconds=5.0)
     rec = emu.recording()
-    frame = S.FRAME_T_CYCLES
+    frame = FRAME_T_CYCLES
     from synthic.events.registers import channel_of
 
     assert set(channel_of(rec.address).tolist()) >= {1, 2, 3, 4}  # music on all four channels
     markers = rec.meta.get("markers", [])
-    pressed = [m for m in markers if abs(m["start"] - 5.0 * S.CLOCK_HZ) < 2 * frame]
+    pressed = [m for m in markers if abs(m["start"] - 5.0 * CLOCK_HZ) < 2 * frame]
     assert pressed, f"no marker for the press at 5 s: {markers}"
     start = pressed[0]["start"]
     # before the press: song 0 exactly as the model plays it; after it: song 1 from its start

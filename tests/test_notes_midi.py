@@ -14,8 +14,8 @@ from synthic import events
 from synthic.errors import SynthicError
 from synthic.events import midi
 from synthic.events.recording import Recording
+from synthic.events.registers import FRAME_HZ
 from synthic.jukebox.compile import tempo_ticks_per_second, tempo_value
-from synthic.jukebox.song import FRAME_HZ
 from synthic.notes import (
     drum_class,
     note_density,

@@ -25,8 +25,8 @@ import tempfile
 import time
 from importlib import resources
 
-CLOCK_HZ = 4_194_304
-FRAME_HZ = CLOCK_HZ / 70_224
+from synthic.events.registers import FRAME_HZ
+
 ROMS = ("bench_cpu.gb", "bench_halt.gb", "bench_poll.gb")
 SPEED_TARGET = 2.0  # x PyBoy
 STARTUP_TARGET_S = 2.0

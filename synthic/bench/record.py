@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import synthic
+from synthic.events.registers import CLOCK_HZ
 
-CLOCK_HZ = 4_194_304
 PACKAGE = Path(synthic.__file__).resolve().parent
 CHECKOUT = PACKAGE.parent
 MUSIC_TEST_ROMS = ("music.gb",)  # tests/roms: the others check hardware and play no music

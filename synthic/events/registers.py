@@ -16,8 +16,11 @@ LAST_ADDRESS = 0xFF3F
 N_ADDRESSES = LAST_ADDRESS - FIRST_ADDRESS + 1  # 48
 WAVE_RAM_START = 0xFF30
 
+# The DMG's clock and video frame, defined here once for the whole package (Pan Docs, "Timing"
+# and "Rendering"); every other module imports them from this file.
 CLOCK_HZ = 4_194_304  # T-cycles per second (DMG master clock)
 FRAME_T_CYCLES = 70_224  # 154 lines x 456 dots
+FRAME_HZ = CLOCK_HZ / FRAME_T_CYCLES  # 59.7275 frames (VBlanks) per second
 
 # Channel numbers used everywhere: 1-4 are the sound channels, 0 is the global control
 # (NR50-NR52 and the unused registers FF27-FF2F).

@@ -21,10 +21,9 @@ import re
 from dataclasses import dataclass
 
 from synthic.errors import SynthicError
+from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES
 from synthic.gb.joypad import BUTTON_BITS
 
-CLOCK_HZ = 4_194_304
-FRAME_T = 70_224
 ACTIONS = {"press": "press", "down": "press", "release": "release", "up": "release"}
 _ACTION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(s?)\s*:?\s*([a-zA-Z]+)\s+(\S+)\s*$")
 
@@ -72,7 +71,7 @@ def parse_script(text: str) -> list[ButtonAction]:
         elif "." in when:
             raise SynthicError(f"button script: frame {when!r} must be whole (or add 's')")
         else:
-            t = int(when) * FRAME_T
+            t = int(when) * FRAME_T_CYCLES
         try:
             mask = button_mask(names)
         except ValueError as e:

@@ -38,6 +38,7 @@ import numpy as np
 
 from synthic import limits
 from synthic.events.recording import Recording
+from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES
 from synthic.gb.bus import LOG_CAPACITY, bus_read, bus_write, halt_can_wake
 from synthic.gb.buttons import ButtonAction, button_mask, parse_script
 from synthic.gb.cpu_state import (
@@ -66,8 +67,6 @@ from synthic.gb.slots import (
 from synthic.gb.sm83 import run as _run
 from synthic.gb.system import new_system
 
-CLOCK_HZ = 4_194_304
-FRAME_T = 70_224
 UNLIMITED = 1 << 62
 MAX_OVERSHOOT_T = 24  # `run` ends the instruction (or interrupt dispatch) under way
 JOYPAD_INTERRUPT = 0x10
@@ -189,7 +188,7 @@ class Emulator:
         if seconds is not None:
             cycles = round(seconds * CLOCK_HZ)
         elif frames is not None:
-            cycles = frames * FRAME_T
+            cycles = frames * FRAME_T_CYCLES
         return self.run_cycles(int(cycles), max_writes=max_writes)
 
     def run_cycles(self, n: int, *, max_writes: int | None = None) -> str:

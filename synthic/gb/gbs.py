@@ -22,6 +22,7 @@ import struct
 from dataclasses import dataclass
 
 from synthic.errors import FormatError
+from synthic.events.registers import FRAME_HZ
 from synthic.gb.header import header_checksum
 from synthic.limits import MAX_GBS_BYTES
 
@@ -55,7 +56,7 @@ class GbsFile:
     @property
     def play_rate_hz(self) -> float:
         if not self.timer_driven:
-            return 4194304 / 70224
+            return FRAME_HZ
         clock = (4096, 262144, 65536, 16384)[self.tac & 0x03]
         return clock / (256 - self.tma)
 

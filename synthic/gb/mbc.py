@@ -31,6 +31,7 @@ and wrap to 0 without a carry, as measured on hardware. Battery RAM is never loa
 
 from __future__ import annotations
 
+from synthic.events.registers import CLOCK_HZ  # T-cycles per second: the clock's second
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     BANK_HIGH,
@@ -76,7 +77,6 @@ PAGE_SHIFT = 7  # as synthic.gb.bus (128-byte pages)
 TRACE = 1  # bus mode bit: every page SPECIAL, leave the page tables alone
 SPECIAL = -1
 MBC2_RAM_CELLS = 512
-CLOCK_HZ = 4_194_304  # T-cycles per second: the clock's second
 NOT_PLAIN = -1  # RAM_OFFSET when A000-BFFF is not plain RAM
 
 

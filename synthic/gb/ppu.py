@@ -27,6 +27,7 @@ VRAM and OAM stay accessible in every mode (games only lose writes there, never 
 
 from __future__ import annotations
 
+from synthic.events.registers import FRAME_T_CYCLES
 from synthic.gb import jit_cache
 from synthic.gb.slots import (
     FIRST_LINE_END_T,
@@ -48,7 +49,7 @@ STAT_INTERRUPT = 0x02
 
 LINE_T = 456  # dots per line
 LINES = 154
-FRAME_T = LINE_T * LINES  # 70,224 T-cycles
+FRAME_T = FRAME_T_CYCLES  # 70,224 T-cycles: LINES x LINE_T
 VBLANK_LINE = 144
 VBLANK_POSITION = VBLANK_LINE * LINE_T
 OAM_SCAN_T = 80  # mode 2 dots

@@ -29,6 +29,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from synthic.events.registers import FRAME_HZ
 from synthic.jukebox import song as S
 from synthic.jukebox.song import COMPASS, Instrument, Note, Song
 
@@ -82,7 +83,7 @@ def default_tempo(score: Score, style: str) -> float:
 
 def choose_ticks_per_quarter(max_qpm: float) -> int:
     for tpq in TICKS_PER_QUARTER_CHOICES:
-        if max_qpm / 60.0 * tpq <= S.FRAME_HZ * 0.999:
+        if max_qpm / 60.0 * tpq <= FRAME_HZ * 0.999:
             return tpq
     raise ValueError(f"tempo {max_qpm:.0f} quarters per minute is too fast for the driver")
 

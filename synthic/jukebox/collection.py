@@ -26,10 +26,10 @@ import numpy as np
 
 from synthic.errors import SynthicError
 from synthic.events.atomic import atomic_output
-from synthic.events.registers import channel_of
+from synthic.events.registers import FRAME_HZ, channel_of
 from synthic.jukebox import arrange, build, model, sources
 from synthic.jukebox.compile import CompileError, compile_song
-from synthic.jukebox.song import FRAME_HZ, Song
+from synthic.jukebox.song import Song
 
 MIN_SECONDS = 10.0
 MAX_SECONDS = 240.0

@@ -19,13 +19,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from synthic.jukebox.song import (
-    FIRST_PULSE_MIDI,
-    FIRST_WAVE_MIDI,
-    FRAME_HZ,
-    NOTE_COUNT,
-    Song,
-)
+from synthic.events.registers import FRAME_HZ
+from synthic.jukebox.song import FIRST_PULSE_MIDI, FIRST_WAVE_MIDI, NOTE_COUNT, Song
 
 # Commands (layout.inc).
 CMD_REST, CMD_WAIT, CMD_LEN, CMD_INST, CMD_ARP, CMD_TEMPO, CMD_JUMP, CMD_END = range(0x60, 0x68)

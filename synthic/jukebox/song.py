@@ -24,10 +24,6 @@ FIRST_WAVE_MIDI = 24
 NOTE_COUNT = 96
 MAX_ARP = 15  # arpeggio offsets are 4-bit semitone counts
 
-CLOCK_HZ = 4_194_304
-FRAME_T_CYCLES = 70_224
-FRAME_HZ = CLOCK_HZ / FRAME_T_CYCLES  # 59.7275 VBlanks per second
-
 # The compass of each melodic channel, as MIDI notes (inclusive): where the arranger folds
 # each line. CH1 carries the tune, CH2 the inner voice and chords, CH3 the bass.
 COMPASS = ((55, 91), (48, 84), (33, 64))

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthic import limits
-from synthic.events.registers import CLOCK_HZ
+from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES
 
 BUTTONS = ("a", "b", "select", "start", "right", "left", "up", "down")
 MAX_SECONDS = limits.MAX_RECORDING_SECONDS  # the longest duration any setting may give
 MAX_WEIGHT = 1e9  # the largest weight of a button (weights are relative)
-FRAME_CYCLES = 70_224  # one video frame: the shortest window, and the densest taps
+FRAME_CYCLES = FRAME_T_CYCLES  # one video frame: the shortest window, and the densest taps
 RANGES = ("press_seconds", "listen_seconds", "hold_seconds")
 FIELDS = ("startup_seconds", *RANGES, "tap_every_seconds", "buttons")
 
