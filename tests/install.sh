@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install what the tests need: the package with its development extras and, where this runs as
-# root with apt-get (Debian/Ubuntu, CI), the programs the tests compare against: sdcc (the
-# assembler that builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players);
-# and, wherever apt-get works, the libretro-gambatte core (below). Without them, the tests that
+# Install what the tests need: the package with its development extras (among them PyBoy, the peer
+# emulator the tests run our ROMs in, from the package index) and, where this runs as root with
+# apt-get (Debian/Ubuntu, CI), the programs the tests compare against: sdcc (the assembler that
+# builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players); and, wherever
+# apt-get works, the libretro-gambatte core (below). Without the system programs, the tests that
 # need them are skipped with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,4 +48,5 @@ else
         "skipped" >&2
 fi
 
+# The dev extra includes pyboy (tests/test_roms_build.py, tests/test_jukebox_build.py).
 python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -4,9 +4,9 @@
 * synthic.asm with sdcc (skipped without it): building, bank placement, defines, symbols,
   determinism, error reports; and every committed ROM image (tests/roms/*.gb,
   synthic/gb/roms/*.gb) is reproduced byte for byte from its source.
-* The ROMs run in PyBoy (an optional development tool, skipped without it), since Synthic's
-  own emulator is checked *with* these ROMs. Where PyBoy 2.x departs from Pan Docs the test
-  accepts the documented deviation (see tests/roms/README.md).
+* The ROMs run in PyBoy (a development dependency, in the dev extra that tests/install.sh
+  installs), since Synthic's own emulator is checked *with* these ROMs. Where PyBoy 2.x departs
+  from Pan Docs the test accepts the documented deviation (see tests/roms/README.md).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ needs_sdcc = pytest.mark.skipif(
     reason="sdcc's sdasgb/sdldgb/makebin not on PATH (apt-get install sdcc)",
 )
 
-try:  # optional development dependency, never a requirement of the package
+try:  # a development dependency (the dev extra), never a requirement of the package
     from pyboy import PyBoy
 except ImportError:  # pragma: no cover - depends on the environment
     PyBoy = None
 
 needs_pyboy = pytest.mark.skipif(
-    PyBoy is None, reason="pyboy not installed (optional dev tool: pip install pyboy)"
+    PyBoy is None, reason="pyboy not installed (bash tests/install.sh, or pip install pyboy)"
 )
 
 RESULT, FAILED, CHECK, GOT, WANT = 0xC000, 0xC001, 0xC002, 0xC003, 0xC004
