@@ -1,7 +1,9 @@
-"""Shared fixtures: the project root, the shared test vectors, and the CLI run in-process."""
+"""Shared fixtures: the project root, the shared test vectors, the test ROMs, and the CLI run
+in-process."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_VECTORS = ROOT.parent / "shared" / "test-vectors"
+TEST_ROMS = ROOT / "tests" / "roms"
 
 # A fresh numba cache per CI run (the style guide: cache=True can miss changes across files).
 if os.environ.get("CI") and "NUMBA_CACHE_DIR" not in os.environ:
@@ -20,6 +23,25 @@ def vectors() -> Path:
     if not TEST_VECTORS.is_dir():
         pytest.skip(f"shared test vectors not found at {TEST_VECTORS}")
     return TEST_VECTORS
+
+
+@pytest.fixture(scope="session")
+def test_rom(tmp_path_factory):
+    """`test_rom(name)`: the path of tests/roms/NAME.gb. The MBC ROMs, nearly all padding, are
+    stored gzipped (NAME.gb.gz, see tests/roms/README.md) and unpacked here once a session."""
+    unpacked: dict[str, Path] = {}
+
+    def path(name: str) -> Path:
+        plain = TEST_ROMS / f"{name}.gb"
+        if plain.exists():
+            return plain
+        if name not in unpacked:
+            image = gzip.decompress((TEST_ROMS / f"{name}.gb.gz").read_bytes())
+            unpacked[name] = tmp_path_factory.mktemp("roms") / f"{name}.gb"
+            unpacked[name].write_bytes(image)
+        return unpacked[name]
+
+    return path
 
 
 @pytest.fixture

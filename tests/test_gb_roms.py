@@ -34,8 +34,8 @@ def run_to_result(emu) -> str:
 @pytest.mark.parametrize(
     "name", ["timer", "interrupts", "halt", "apu_regs", "mbc1", "mbc3", "mbc5"]
 )
-def test_rom_passes(Emulator, name):
-    emu = Emulator(ROMS / f"{name}.gb")
+def test_rom_passes(Emulator, test_rom, name):
+    emu = Emulator(test_rom(name))
     serial = run_to_result(emu)
     assert serial == "PASS\n", f"{name}.gb reported {serial!r}"
     assert emu.read(RESULT) == 0x01

@@ -2,8 +2,8 @@
 
 * synthic.asm without sdcc: Intel HEX parsing, header codes and checksums, clear errors.
 * synthic.asm with sdcc (skipped without it): building, bank placement, defines, symbols,
-  determinism, error reports; and every committed ROM image (tests/roms/*.gb,
-  synthic/gb/roms/*.gb) is reproduced byte for byte from its source.
+  determinism, error reports; and every committed ROM image (tests/roms/*.gb and the gzipped
+  *.gb.gz, synthic/gb/roms/*.gb) is reproduced byte for byte from its source.
 * The ROMs run in PyBoy (a development dependency, in the dev extra that tests/install.sh
   installs), since Synthic's own emulator is checked *with* these ROMs. Where PyBoy 2.x departs
   from Pan Docs the test accepts the documented deviation (see tests/roms/README.md).
@@ -109,6 +109,13 @@ def test_checksums_match_pan_docs_definition():
     assert int.from_bytes(image[0x14E:0x150], "big") == total
 
 
+def test_the_checkout_keeps_big_images_compressed():
+    """The MBC ROMs are 1-8 MiB of padding: gzipped, no file under tests/roms passes 64 KiB."""
+    big = [p.name for p in build_roms.TEST_DIR.rglob("*") if p.stat().st_size > 64 * 1024]
+    assert big == []
+    assert len(build_roms.BY_NAME["mbc5"].read()) == 8 << 20
+
+
 def test_missing_tools_raise_synthic_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing in it
     assert not asm.sdcc_available()
@@ -133,7 +140,7 @@ def test_bad_arguments_raise_synthic_error(tmp_path):
 
 @pytest.mark.parametrize("spec", build_roms.ROMS, ids=lambda s: s.name)
 def test_committed_image_header_is_valid(spec):
-    image = spec.image.read_bytes()
+    image = spec.read()
     assert len(image) == spec.rom_banks * asm.BANK_SIZE
     assert image[0x134 : 0x134 + len(spec.title)] == spec.title.encode()
     assert image[0x147] == spec.cart_type
@@ -242,7 +249,7 @@ def test_source_may_not_write_the_header_or_leave_its_bank(tmp_path):
 @needs_sdcc
 @pytest.mark.parametrize("spec", build_roms.ROMS, ids=lambda s: s.name)
 def test_committed_image_is_rebuilt_byte_for_byte(spec):
-    assert spec.build() == spec.image.read_bytes(), (
+    assert spec.build() == spec.read(), (
         f"{spec.image.relative_to(ROOT)} is stale: run python tests/roms/build_roms.py"
     )
 
@@ -294,10 +301,9 @@ JOYPAD_SCHEDULE = {
 @pytest.mark.parametrize(
     "name", ["timer", "interrupts", "halt", "apu_regs", "mbc1", "mbc3", "mbc5", "joypad"]
 )
-def test_rom_result_in_pyboy(name):
-    spec = build_roms.BY_NAME[name]
+def test_rom_result_in_pyboy(test_rom, name):
     buttons = JOYPAD_SCHEDULE if name == "joypad" else None
-    serial, pyboy = _run_pyboy(spec.image, 900, buttons)
+    serial, pyboy = _run_pyboy(test_rom(name), 900, buttons)
     try:
         result = pyboy.memory[RESULT]
         failed = pyboy.memory[FAILED]

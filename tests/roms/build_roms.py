@@ -8,13 +8,17 @@ Usage (from the repository root; needs Debian's `sdcc` package)::
 
 The manifest `ROMS` lists each image, its sources and its header. The test ROMs live in
 tests/roms/ (sources in tests/roms/src/); the benchmark ROMs, which ship with the package, in
-synthic/gb/roms/. tests/test_roms_build.py imports this file to check that every committed
-image is reproduced byte for byte.
+synthic/gb/roms/. The MBC ROMs (1, 2 and 8 MiB, nearly all padding) are stored gzipped,
+NAME.gb.gz (19 KB for the three); `RomSpec.read` gunzips, and the tests' `test_rom` fixture
+(tests/conftest.py) unpacks them into a temporary folder once per session.
+tests/test_roms_build.py imports this file to check that every committed image is reproduced
+byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +61,19 @@ class RomSpec:
                 sources[bank] = self.bank_template
         return sources
 
+    @property
+    def compressed(self) -> bool:
+        return self.image.suffix == ".gz"
+
+    def read(self) -> bytes:
+        """The committed image, gunzipped if it is stored compressed."""
+        data = self.image.read_bytes()
+        return gzip.decompress(data) if self.compressed else data
+
+    def write(self, image: bytes) -> None:
+        """Store `image`, gzipped (without a time stamp, so reproducibly) where compressed."""
+        self.image.write_bytes(gzip.compress(image, 9, mtime=0) if self.compressed else image)
+
     def build(self) -> bytes:
         return build_rom(
             self.sources(),
@@ -71,8 +88,9 @@ class RomSpec:
 BANK_TEMPLATE = SRC_DIR / "bank.s"
 
 
-def _test(name: str, title: str, **kwargs) -> RomSpec:
-    return RomSpec(name, TEST_DIR / f"{name}.gb", title, SRC_DIR / f"{name}.s", **kwargs)
+def _test(name: str, title: str, compressed: bool = False, **kwargs) -> RomSpec:
+    image = TEST_DIR / f"{name}.gb{'.gz' if compressed else ''}"
+    return RomSpec(name, image, title, SRC_DIR / f"{name}.s", **kwargs)
 
 
 def _bench(name: str, title: str) -> RomSpec:
@@ -92,6 +110,7 @@ ROMS: list[RomSpec] = [
     _test(
         "mbc1",
         "SYN MBC1",
+        compressed=True,
         cart_type=MBC1_RAM,
         rom_banks=64,
         ram_kib=8,
@@ -100,6 +119,7 @@ ROMS: list[RomSpec] = [
     _test(
         "mbc3",
         "SYN MBC3",
+        compressed=True,
         cart_type=MBC3_RAM,
         rom_banks=128,
         ram_kib=32,
@@ -108,6 +128,7 @@ ROMS: list[RomSpec] = [
     _test(
         "mbc5",
         "SYN MBC5",
+        compressed=True,
         cart_type=MBC5_RAM,
         rom_banks=512,
         ram_kib=128,
@@ -134,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         image = spec.build()
         rel = spec.image.relative_to(REPO)
         if args.check:
-            same = spec.image.exists() and spec.image.read_bytes() == image
+            same = spec.image.exists() and spec.read() == image
             print(f"{'ok     ' if same else 'DIFFERS'} {rel}")
             status |= 0 if same else 1
         else:
-            spec.image.write_bytes(image)
-            print(f"wrote   {rel} ({len(image)} bytes)")
+            spec.write(image)
+            print(f"wrote   {rel} ({len(image)} bytes, {spec.image.stat().st_size} stored)")
     return status
 
 
