@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from synthic.events.registers import CHANNEL_NAMES, channel_of
+from synthic.events.registers import CHANNEL_NAMES, CLOCK_HZ, FRAME_T_CYCLES, channel_of
 
 ROMS = Path(__file__).resolve().parent / "roms"
 RESULT = 0xC000  # 0x01 passed, 0xFF failed (written last)
@@ -49,7 +49,7 @@ def test_joypad_rom_passes_with_its_button_schedule(Emulator):
     assert serial == "PASS\n", f"joypad.gb reported {serial!r}"
     assert emu.read(RESULT) == 0x01
     assert emu.read(0xC011) == 2  # two joypad interrupts taken (A, then RIGHT)
-    assert emu.seconds < 50 * 70224 / 4194304  # done by frame 50
+    assert emu.seconds < 50 * FRAME_T_CYCLES / CLOCK_HZ  # done by frame 50
 
 
 def test_joypad_rom_times_out_without_presses(Emulator):
@@ -72,5 +72,5 @@ def test_music_rom_is_recorded_on_all_four_channels(Emulator):
     # T-cycles after VBlank, so bursts are one frame (70,224 T-cycles) apart.
     t = rec.t_cycles
     starts = t[1:][(t[1:] - t[:-1]) > 10_000]
-    gaps = (starts[1:] - starts[:-1]) % 70_224
-    assert ((gaps < 1000) | (gaps > 70_224 - 1000)).all()
+    gaps = (starts[1:] - starts[:-1]) % FRAME_T_CYCLES
+    assert ((gaps < 1000) | (gaps > FRAME_T_CYCLES - 1000)).all()

@@ -17,6 +17,8 @@ import time
 
 import numpy as np
 
+from synthic.events.registers import CLOCK_HZ
+
 TARGET = 3000.0
 
 
@@ -46,7 +48,6 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from synthic.apu import render
     from synthic.apu.bench import dense_stream
-    from synthic.apu.state import CLOCK_HZ
 
     t, a, v = dense_stream(args.seconds, writes_per_second=args.writes_per_second)
     length = int(args.seconds * CLOCK_HZ)
