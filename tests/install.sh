@@ -50,3 +50,6 @@ fi
 
 # The dev extra includes pyboy (tests/test_roms_build.py, tests/test_jukebox_build.py).
 python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# The audio metrics (synthic.metrics.audio) are librosa and mir_eval, from the dev extra above.
+python -c "import librosa, mir_eval" ||
+    echo "tests/install.sh: librosa or mir_eval did not install; the APU reference tests need them" >&2

@@ -1,38 +1,52 @@
-"""Audio metrics for comparing two renderings of the same music (numpy only).
+"""Audio metrics for comparing two renderings of the same music, on librosa and mir_eval.
 
 Used to check our APU model against reference players, and reusable for evaluating generated
 music. Every function takes float audio, mono (n,) or stereo (n, 2) (stereo is averaged to mono
-where a single signal is needed), and the sample rate.
+where a single signal is needed), and the sample rate. The analysis itself is the maintained
+libraries' (what other people will use to check us): librosa for spectrograms, onsets and pitch,
+mir_eval for scoring, scipy for the filter; this module only fixes their settings and says why.
 
-* `highpass`: 2nd-order Butterworth high-pass (the bilinear-transform biquad of R. Bristow-Johnson's
-  "Audio EQ Cookbook", Q = 1/sqrt(2)), applied as its exact frequency response on a zero-padded
-  FFT (the impulse response of a 60 Hz filter has decayed below 1e-12 within the padding, so this
-  equals causal time-domain filtering to float precision).
+* `highpass`: 2nd-order Butterworth high-pass (scipy.signal.butter, bilinear transform with
+  prewarping: the same biquad as R. Bristow-Johnson's "Audio EQ Cookbook" with Q = 1/sqrt(2)),
+  applied causally (sosfilt) along axis 0.
 * `rms_normalise`: scale to unit RMS (all channels together).
 * `align`: the constant offset between two renderings, from the cross-correlation of their
   amplitude envelopes (frame RMS), refined to one sample by cross-correlating the waveforms
   around it.
-* `pitch_track`: YIN (de Cheveigne and Kawahara, "YIN, a fundamental frequency estimator for
-  speech and music", JASA 2002): cumulative-mean-normalised difference function, absolute
-  threshold, parabolic interpolation; a frame is voiced when the dip is below the threshold and
-  the frame is not near-silent. `cents` compares two tracks.
-* `log_mel`: power spectrogram (Hann window) through a triangular mel filterbank (HTK mel scale,
-  2595 log10(1 + f/700); Slaney-style area normalisation), in dB; `log_mel_distance` is the mean
-  absolute difference in dB after a common floor (top_db below the louder peak).
-* `onsets`: SuperFlux (Boeck and Widmer, "Maximum filter vibrato suppression for onset
-  detection", DAFx 2013), the spectral flux of a log-compressed mel spectrogram with a maximum
-  filter across bands (spectral flux: Bello et al., IEEE TSAP 2005), with the adaptive threshold
-  and peak picking of Dixon ("Onset detection revisited", DAFx 2006); `onset_f_measure`
-  matches onsets one to one within a tolerance (30 ms here; MIREX onset evaluation uses 50 ms).
+* `pitch_track`: librosa.yin (de Cheveigne and Kawahara, JASA 2002), voiced where librosa.pyin
+  agrees (see there); `pitch_agreement` scores two tracks with mir_eval.melody (raw pitch
+  accuracy on the frames voiced in both).
+* `log_mel`: librosa.feature.melspectrogram (Hann window, Slaney mel scale and area
+  normalisation) in dB; `log_mel_distance` is the mean absolute difference in dB after a common
+  floor (top_db below the louder peak).
+* `onsets`: librosa.onset.onset_detect on librosa.onset.onset_strength at 22,050 Hz, hop 128
+  (5.8 ms), with two settings that differ from librosa's defaults, both measured on gbsplay's
+  nightmode.gbs (tests/test_apu_reference.py, issue 14):
+  - SuperFlux vibrato suppression (Boeck and Widmer, DAFx 2013: `lag=2, max_size=3`, librosa's
+    documented SuperFlux example): Game Boy drivers slide and wobble pitches frame by frame, and
+    plain spectral flux reads each slide step as a weak onset, so whether one counts depends on a
+    hair of threshold (CH1 solo, our render against Gambatte: F 0.77 plain, 1.0 with SuperFlux).
+  - no per-clip normalisation (`normalize=False`, `delta` in the envelope's own unit: mean
+    positive change of log-mel power, dB per band, on unit-RMS audio). librosa's default divides
+    the envelope by its clip's maximum, so one outlier moves the threshold of every other onset:
+    gbsplay's first note rises out of exact digital silence (flux 13 where every later onset is
+    below 6) and so hid about 50 weak onsets whose flux gbsplay, Gambatte and our render share.
+  `onset_f_measure` is mir_eval.onset.f_measure (one-to-one matching within a window: 30 ms
+  here; MIREX onset evaluation uses 50 ms); gate precision and recall separately.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import librosa
+import mir_eval
 import numpy as np
+import scipy.signal
 
 __all__ = [
+    "ONSET_HOP",
+    "ONSET_RATE_HZ",
     "OnsetScore",
     "PitchAgreement",
     "align",
@@ -54,6 +68,8 @@ __all__ = [
 ]
 
 EPS = 1e-12
+ONSET_RATE_HZ = 22050  # onsets are found at this rate (librosa's default), hop ONSET_HOP
+ONSET_HOP = 128  # 5.8 ms
 
 
 def mono(x: np.ndarray) -> np.ndarray:
@@ -63,23 +79,12 @@ def mono(x: np.ndarray) -> np.ndarray:
 
 
 def highpass(x: np.ndarray, rate_hz: float, cutoff_hz: float = 60.0) -> np.ndarray:
-    """2nd-order Butterworth high-pass (RBJ cookbook biquad), causal, along axis 0."""
+    """2nd-order Butterworth high-pass, causal, along axis 0."""
     x = np.asarray(x, np.float64)
-    n = x.shape[0]
-    if n == 0:
+    if x.shape[0] == 0:
         return x.copy()
-    w0 = 2 * np.pi * cutoff_hz / rate_hz
-    alpha = np.sin(w0) / (2 * np.sqrt(0.5))
-    c = np.cos(w0)
-    b = np.array([(1 + c) / 2, -(1 + c), (1 + c) / 2])
-    a = np.array([1 + alpha, -2 * c, 1 - alpha])
-    pad = int(np.ceil(40 * rate_hz / cutoff_hz))  # decays by exp(-2 pi 0.7 * 40) < 1e-12
-    nfft = 1 << int(np.ceil(np.log2(n + pad)))
-    z = np.exp(-1j * 2 * np.pi * np.fft.rfftfreq(nfft))
-    h = (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    spec = np.fft.rfft(x, nfft, axis=0)
-    spec *= h if x.ndim == 1 else h[:, None]
-    return np.fft.irfft(spec, nfft, axis=0)[:n]
+    sos = scipy.signal.butter(2, cutoff_hz, "highpass", fs=rate_hz, output="sos")
+    return scipy.signal.sosfilt(sos, x, axis=0)
 
 
 def rms_normalise(x: np.ndarray) -> np.ndarray:
@@ -145,6 +150,13 @@ def apply_lag(a: np.ndarray, b: np.ndarray, lag: int) -> tuple[np.ndarray, np.nd
     return a2[:m], b2[:m]
 
 
+def _resample(x: np.ndarray, rate_hz: float, target_hz: float) -> np.ndarray:
+    x = mono(x)
+    if rate_hz == target_hz:
+        return x
+    return librosa.resample(x, orig_sr=rate_hz, target_sr=target_hz)
+
+
 def pitch_track(
     x: np.ndarray,
     rate_hz: float,
@@ -155,46 +167,37 @@ def pitch_track(
     fmax: float = 4000.0,
     threshold: float = 0.15,
     silence_db: float = -40.0,
+    octave_cents: float = 50.0,
 ) -> np.ndarray:
-    """YIN fundamental frequency per frame in Hz, NaN where unvoiced.
+    """YIN fundamental frequency per frame in Hz (librosa.yin), NaN where unvoiced.
 
-    Frames whose RMS is more than `silence_db` below the loudest frame's are unvoiced; so are
-    frames whose normalised difference never dips below `threshold`, or whose dip is a minimum
-    only at the edge of the search range (fmax, fmin), as on noise.
+    librosa.yin always answers, taking the deepest dip where none is below `threshold`, which
+    on an unclear frame is often another octave; so the voicing comes from probabilistic YIN
+    (librosa.pyin, Mauch and Dixon, ICASSP 2014: an HMM over YIN's candidates, here on semitone
+    bins at half the rate, which is fast): a frame is voiced where pyin says so, the frame is
+    not more than `silence_db` below the loudest one, and YIN's pitch is within `octave_cents`
+    of pyin's (same octave). The reported pitch is YIN's, to a fraction of a cent.
     """
-    f = frames(x, frame, hop)
-    tau_max = min(int(rate_hz / fmin), frame // 2)
-    tau_min = max(2, int(rate_hz / fmax))
-    w = frame - tau_max
-    nfft = 1 << int(np.ceil(np.log2(frame + w)))
-    # d(tau) = sum_{j<w} (x_j - x_{j+tau})^2 = E(0) + E(tau) - 2 r(tau)
-    r = np.fft.irfft(np.conj(np.fft.rfft(f[:, :w], nfft)) * np.fft.rfft(f, nfft), nfft)
-    r = r[:, : tau_max + 1]
-    sq = np.concatenate([np.zeros((len(f), 1)), np.cumsum(f * f, axis=1)], axis=1)
-    taus = np.arange(tau_max + 1)
-    energy = sq[:, taus + w] - sq[:, taus]
-    d = np.maximum(energy[:, :1] + energy - 2 * r, 0.0)
-    cum = np.cumsum(d[:, 1:], axis=1) / np.arange(1, tau_max + 1)
-    dn = np.ones_like(d)
-    dn[:, 1:] = d[:, 1:] / np.maximum(cum, EPS)
-    out = np.full(len(f), np.nan)
-    rms = np.sqrt(np.mean(f * f, axis=1))
-    loud = rms > rms.max() * 10 ** (silence_db / 20) if len(rms) else rms > 0
-    for k in np.flatnonzero(loud):
-        row = dn[k]
-        below = np.flatnonzero(row[tau_min:tau_max] < threshold)
-        if not len(below):
-            continue
-        t = tau_min + int(below[0])
-        while t + 1 < tau_max and row[t + 1] < row[t]:  # walk down to the local minimum
-            t += 1
-        if t <= tau_min or t + 1 >= tau_max:  # a dip at the edge of the range: no period
-            continue
-        y0, y1, y2 = row[t - 1], row[t], row[min(t + 1, tau_max)]
-        den = y0 - 2 * y1 + y2
-        shift = 0.5 * (y0 - y2) / den if den > EPS else 0.0
-        out[k] = rate_hz / (t + float(np.clip(shift, -1, 1)))
-    return out
+    x = mono(x)
+    if len(x) < frame:
+        x = np.pad(x, (0, frame - len(x)))
+    f0 = librosa.yin(
+        x, fmin=fmin, fmax=fmax, sr=rate_hz, frame_length=frame, hop_length=hop,
+        trough_threshold=threshold,
+    )  # fmt: skip
+    half = rate_hz / 2
+    coarse, voiced, _ = librosa.pyin(
+        librosa.resample(x, orig_sr=rate_hz, target_sr=half), fmin=fmin,
+        fmax=min(fmax, half / 2 - 1), sr=half, frame_length=frame, hop_length=hop // 2,
+        resolution=1.0,
+    )  # fmt: skip
+    rms = librosa.feature.rms(y=x, frame_length=frame, hop_length=hop)[0]
+    m = min(len(f0), len(coarse), len(rms))
+    f0, coarse, voiced, rms = f0[:m].astype(np.float64), coarse[:m], voiced[:m], rms[:m]
+    loud = rms > rms.max() * 10 ** (silence_db / 20) if m and rms.max() > 0 else rms > 0
+    with np.errstate(invalid="ignore"):
+        same_octave = np.abs(1200 * np.log2(f0 / coarse)) <= octave_cents
+    return np.where(loud & voiced & same_octave, f0, np.nan)
 
 
 def cents(f_a: np.ndarray, f_b: np.ndarray) -> np.ndarray:
@@ -214,13 +217,23 @@ class PitchAgreement:
 def pitch_agreement(
     f_a: np.ndarray, f_b: np.ndarray, tolerance_cents: float = 25.0
 ) -> PitchAgreement:
-    """Agreement of two pitch tracks (equal length) on the frames voiced in both."""
+    """Agreement of two pitch tracks (equal length) on the frames voiced in both: mir_eval's
+    raw pitch accuracy with both voicings set to those frames (a is the reference)."""
     m = min(len(f_a), len(f_b))
-    f_a, f_b = np.asarray(f_a[:m]), np.asarray(f_b[:m])
+    f_a, f_b = np.asarray(f_a[:m], np.float64), np.asarray(f_b[:m], np.float64)
     both = ~np.isnan(f_a) & ~np.isnan(f_b)
     d = np.abs(cents(f_a[both], f_b[both]))
+    if both.any():
+        voicing = both.astype(np.float64)
+        c_a = mir_eval.melody.hz2cents(np.where(both, f_a, 0.0))
+        c_b = mir_eval.melody.hz2cents(np.where(both, f_b, 0.0))
+        within = float(
+            mir_eval.melody.raw_pitch_accuracy(voicing, c_a, voicing, c_b, tolerance_cents)
+        )
+    else:
+        within = float("nan")
     return PitchAgreement(
-        within=float(np.mean(d <= tolerance_cents)) if len(d) else float("nan"),
+        within=within,
         both_voiced=int(both.sum()),
         voiced_a=int((~np.isnan(f_a)).sum()),
         voiced_b=int((~np.isnan(f_b)).sum()),
@@ -228,39 +241,22 @@ def pitch_agreement(
     )
 
 
-def _stft_power(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    f = frames(x, n_fft, hop) * np.hanning(n_fft + 1)[:-1]
-    return np.abs(np.fft.rfft(f, axis=1)) ** 2
-
-
-def _hz_to_mel(f):
-    return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-
-def _mel_to_hz(m):
-    return 700.0 * (10 ** (np.asarray(m) / 2595.0) - 1.0)
-
-
 def mel_filterbank(
     rate_hz: float, n_fft: int = 2048, n_mels: int = 64, fmin: float = 0.0, fmax=None
 ) -> np.ndarray:
-    """Triangular mel filters (n_mels, n_fft // 2 + 1), each of unit area in Hz-normalised form."""
-    fmax = rate_hz / 2 if fmax is None else fmax
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
-    bins = np.fft.rfftfreq(n_fft, 1 / rate_hz)
-    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    up = (bins[None, :] - lo) / (mid - lo)
-    down = (hi - bins[None, :]) / (hi - mid)
-    fb = np.maximum(0.0, np.minimum(up, down))
-    return fb * (2.0 / (hi - lo))
+    """librosa's mel filters (n_mels, n_fft // 2 + 1): Slaney mel scale, area-normalised."""
+    return librosa.filters.mel(sr=rate_hz, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
 
 
 def log_mel(
     x: np.ndarray, rate_hz: float, *, n_fft: int = 2048, hop: int = 512, n_mels: int = 64
 ) -> np.ndarray:
-    """Log-mel power spectrogram in dB, (frames, n_mels); no floor (see log_mel_distance)."""
-    mel = _stft_power(x, n_fft, hop) @ mel_filterbank(rate_hz, n_fft, n_mels).T
-    return 10 * np.log10(np.maximum(mel, 1e-20))
+    """Log-mel power spectrogram in dB, (frames, n_mels) (librosa.feature.melspectrogram,
+    centred Hann frames); no floor beyond 1e-20 (see log_mel_distance)."""
+    mel = librosa.feature.melspectrogram(
+        y=mono(x), sr=rate_hz, n_fft=n_fft, hop_length=hop, n_mels=n_mels, power=2.0
+    )
+    return librosa.power_to_db(mel, ref=1.0, amin=1e-20, top_db=None).T
 
 
 def log_mel_distance(
@@ -286,71 +282,40 @@ def log_mel_distance(
     return float(np.mean(np.abs(np.maximum(la, floor) - np.maximum(lb, floor))))
 
 
-def onset_strength(
-    x: np.ndarray,
-    rate_hz: float,
-    *,
-    n_fft: int = 2048,
-    hop: int = 441,
-    n_mels: int = 64,
-    gamma: float = 10.0,
-    lag: int = 2,
-    max_bands: int = 3,
-) -> np.ndarray:
-    """SuperFlux onset strength (Boeck and Widmer, DAFx 2013), one value per frame.
+def onset_strength(x: np.ndarray, rate_hz: float, *, lag: int = 2, max_size: int = 3) -> np.ndarray:
+    """librosa's onset strength of x (scaled to unit RMS) at ONSET_RATE_HZ, hop ONSET_HOP.
 
-    The mel-filtered magnitude spectrogram of x scaled to unit RMS is compressed as
-    log(1 + gamma * X); each frame's rise over the frame `lag` before, maximum-filtered over
-    `max_bands` neighbouring bands (which ignores vibrato and noise flicker between bands), is
-    half-wave rectified and summed over bands.
+    `lag=2, max_size=3` is SuperFlux (see the module notes); `lag=1, max_size=1` is librosa's
+    plain spectral flux.
     """
-    x = rms_normalise(mono(x))
-    mel = np.sqrt(_stft_power(x, n_fft, hop)) @ mel_filterbank(rate_hz, n_fft, n_mels).T
-    logm = np.log1p(gamma * mel)
-    half = max_bands // 2
-    padded = np.pad(logm, ((0, 0), (half, half)), mode="edge")
-    ref = np.max(np.stack([padded[:, i : i + n_mels] for i in range(max_bands)]), axis=0)
-    flux = np.maximum(logm[lag:] - ref[:-lag], 0.0).sum(axis=1)
-    return np.concatenate([np.zeros(min(lag, len(logm))), flux])
+    y = rms_normalise(_resample(x, rate_hz, ONSET_RATE_HZ))
+    return librosa.onset.onset_strength(
+        y=y, sr=ONSET_RATE_HZ, hop_length=ONSET_HOP, lag=lag, max_size=max_size
+    )
 
 
 def onsets(
     x: np.ndarray,
     rate_hz: float,
     *,
-    n_fft: int = 2048,
-    hop: int = 441,
-    w: int = 3,
-    m: int = 3,
-    delta: float = 0.3,
-    min_gap_s: float = 0.03,
+    delta: float = 0.7,
+    lag: int = 2,
+    max_size: int = 3,
+    normalize: bool = False,
 ) -> np.ndarray:
-    """Onset times in seconds (frame centres): Dixon's peak picking on the SuperFlux strength.
+    """Onset times in seconds: librosa.onset.onset_detect on `onset_strength`.
 
-    With the strength scaled to zero mean and unit standard deviation, a frame is an onset when
-    it is the maximum within +-w frames, at least `delta` above the mean of the window from m*w
-    frames before to w after, and at least `min_gap_s` after the previous onset.
+    `delta` is the peak picker's threshold above the local mean, in the envelope's unit (or a
+    share of its maximum with `normalize=True`, librosa's default, where it is 0.07). Issue 14's
+    original measurement is `onsets(x, rate, delta=0.07, lag=1, max_size=1, normalize=True)`.
     """
-    flux = onset_strength(x, rate_hz, n_fft=n_fft, hop=hop)
-    sd = flux.std()
-    if sd <= EPS:
+    env = onset_strength(x, rate_hz, lag=lag, max_size=max_size)
+    if not len(env) or env.max() <= EPS:
         return np.zeros(0)
-    g = (flux - flux.mean()) / sd
-    n = len(g)
-    pad = np.pad(g, (m * w, w), constant_values=-np.inf)
-    padz = np.pad(g, (m * w, w))
-    idx = np.arange(n)
-    win_max = np.max(np.stack([pad[m * w + idx + j] for j in range(-w, w + 1)]), axis=0)
-    cs = np.concatenate([[0.0], np.cumsum(padz)])
-    win_mean = (cs[idx + m * w + w + 1] - cs[idx]) / (m * w + w + 1)
-    peaks = np.flatnonzero((g >= win_max) & (g >= win_mean + delta))
-    out, last = [], -np.inf
-    for p in peaks:
-        t = (p * hop + n_fft / 2) / rate_hz
-        if t - last >= min_gap_s:
-            out.append(t)
-            last = t
-    return np.asarray(out)
+    return librosa.onset.onset_detect(
+        onset_envelope=env, sr=ONSET_RATE_HZ, hop_length=ONSET_HOP, units="time",
+        normalize=normalize, delta=delta,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -366,24 +331,16 @@ class OnsetScore:
 def onset_f_measure(
     reference: np.ndarray, estimated: np.ndarray, tolerance_s: float = 0.030
 ) -> OnsetScore:
-    """F-measure of estimated onset times against reference ones, matched one to one.
-
-    Matching is greedy in time order over both sorted lists (each onset used at most once,
-    pairs within +-tolerance), as in MIREX onset evaluation; empty against empty scores 1.
-    """
-    ref, est = np.sort(np.asarray(reference)), np.sort(np.asarray(estimated))
+    """mir_eval.onset.f_measure of estimated onset times against reference ones (one-to-one
+    matching within +-tolerance); empty against empty scores 1."""
+    ref, est = (
+        np.sort(np.asarray(reference, np.float64)),
+        np.sort(np.asarray(estimated, np.float64)),
+    )
     if not len(ref) and not len(est):
         return OnsetScore(1.0, 1.0, 1.0, 0, 0, 0)
-    i = j = hits = 0
-    while i < len(ref) and j < len(est):
-        d = est[j] - ref[i]
-        if abs(d) <= tolerance_s:
-            hits, i, j = hits + 1, i + 1, j + 1
-        elif d < 0:
-            j += 1
-        else:
-            i += 1
-    p = hits / len(est) if len(est) else 0.0
-    r = hits / len(ref) if len(ref) else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return OnsetScore(f, p, r, hits, len(ref), len(est))
+    if not len(ref) or not len(est):
+        return OnsetScore(0.0, 0.0, 0.0, 0, len(ref), len(est))
+    f, p, r = mir_eval.onset.f_measure(ref, est, window=tolerance_s)
+    hits = len(mir_eval.util.match_events(ref, est, tolerance_s))
+    return OnsetScore(float(f), float(p), float(r), hits, len(ref), len(est))
