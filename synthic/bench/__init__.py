@@ -10,7 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-TARGETS = ["formats", "emulator", "render", "record", "train", "generate"]
+TARGETS = ["formats", "emulator", "render", "record", "train", "generate", "original"]
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:

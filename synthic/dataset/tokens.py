@@ -45,6 +45,22 @@ embedding table (about 10k rows) is negligible next to a transformer's other wei
 comparison in bits per second of music needs a trained model (the next issue):
 `bits_per_second` computes it from a model's per-token losses.
 
+**The original's design.** `"original"` (C) re-spells what the original Synthic modelled: its
+7-byte binary records (`synthic.events.legacy`: u32 big-endian time delta in T-cycles, u8
+channel 1-2, u8 command 1-4, u8 raw value), one token per byte, for the comparison with the
+original's byte-level model (issue 13). A recording is first reduced to what that format holds,
+through legacy's lossy path (`original_subset`): the writes to NR11-NR14 and NR21-NR24 with every
+value bit, each at its own time (a dropped write's time carries forward), and the same length.
+Times follow the time rule above (each write rounded to the 912-cycle grid; the deltas are
+multiples of `bucket_cycles`, written in T-cycles as the format has them), so design C and
+design A on `original_subset` samples code exactly the same information: both decode to the same
+recording, write for write, cycle for cycle (tests/test_original_model.py), and their bits per
+second compare directly. The stream is the records' bytes, then the end as one more 4-byte
+delta (from the last write to the quantised end; the original had no end, so nothing else
+could say where a sample stops) and END: 7 n + 4 bytes and END for n writes. Ids: 0 PAD, 1
+BOS, 2 END, byte b is `3 + b` (259 tokens). Not in `DESIGNS` (the workflow's designs, whose
+vocabulary holds every register); `ALL_DESIGNS` lists the three.
+
 `tokenize_dataset` writes a split's samples (the manifest of `synthic.dataset.split`) as one flat
 token array per set (`train.tokens.npy`, `val.tokens.npy`, `test.tokens.npy`, uint16 when the
 vocabulary fits, loadable with `np.load(path, mmap_mode="r")`), `<set>.meta.json` (each sample's
@@ -67,7 +83,9 @@ from synthic.events.atomic import atomic_output
 from synthic.events.recording import Recording
 from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES, REGISTERS
 
-DESIGNS = ("write", "split")
+DESIGNS = ("write", "split")  # the workflow's register designs
+ORIGINAL = "original"  # the original Synthic's 7-byte records as bytes (see the docstring)
+ALL_DESIGNS = (*DESIGNS, ORIGINAL)
 DEFAULT_DESIGN = "write"
 SETS = ("train", "val", "test")
 
@@ -91,8 +109,10 @@ class Tokenizer:
     max_wait: int = 64
 
     def __post_init__(self) -> None:
-        if self.design not in DESIGNS:
-            raise ValueError(f"unknown design {self.design!r} (choose from {', '.join(DESIGNS)})")
+        if self.design not in ALL_DESIGNS:
+            raise ValueError(
+                f"unknown design {self.design!r} (choose from {', '.join(ALL_DESIGNS)})"
+            )
         if self.bucket_cycles < 1 or FRAME_T_CYCLES % self.bucket_cycles:
             raise ValueError(f"bucket_cycles {self.bucket_cycles} must divide {FRAME_T_CYCLES}")
         if self.max_wait < 1:
@@ -123,6 +143,8 @@ class Tokenizer:
 
     @property
     def vocab_size(self) -> int:
+        if self.design == ORIGINAL:
+            return _N_SPECIAL + 256
         n = len(USED_REGISTERS)
         return self.write_base + (n * 256 if self.design == "write" else n + 256)
 
@@ -132,6 +154,8 @@ class Tokenizer:
 
     def token_names(self) -> list[str]:
         names = ["PAD", "BOS", "END"]
+        if self.design == ORIGINAL:
+            return names + [f"B_{b:02X}" for b in range(256)]
         names += [f"WAIT_{n}" for n in range(1, self.max_wait + 1)]
         names += [f"AT_{b}" for b in range(1, self.buckets)]
         regs = [REGISTERS[int(a)].name for a in USED_REGISTERS]
@@ -159,7 +183,10 @@ class Tokenizer:
     # -- encode / decode --------------------------------------------------------------------
 
     def encode(self, rec: Recording) -> np.ndarray:
-        """The tokens of `rec` (ending with END); writes to unused registers are dropped."""
+        """The tokens of `rec` (ending with END); writes to unused registers are dropped (and in
+        design "original" every write its format cannot hold: see `original_subset`)."""
+        if self.design == ORIGINAL:
+            return self._encode_original(rec)
         idx = _REG_INDEX[rec.address.astype(np.int64) - 0xFF00]
         keep = idx >= 0
         q = self.quantise(rec.t_cycles[keep])
@@ -209,8 +236,12 @@ class Tokenizer:
         """The recording that `tokens` spell; decoding stops at the first END (its time is the
         recording's length; without END the length is the time reached). PAD and BOS are
         skipped. With `strict` a malformed sequence (an AT that goes back, a register token
-        without its value, a value token without a register) raises ValueError; otherwise
-        the offending token is skipped (for sampled sequences)."""
+        without its value, a value token without a register; in design "original" a byte
+        count that is not whole records and the end delta, a record with a channel or command
+        the format does not have, a delta off the grid) raises ValueError; otherwise the
+        offending token is skipped (for sampled sequences)."""
+        if self.design == ORIGINAL:
+            return self._decode_original(tokens, strict=strict, meta=meta)
         nb, bc = self.buckets, self.bucket_cycles
         t_out: list[int] = []
         a_out: list[int] = []
@@ -264,6 +295,90 @@ class Tokenizer:
         if end is None:
             end = (frame * nb + bucket) * bc
         return Recording(t_out, a_out, v_out, length_cycles=end, meta=meta)
+
+    # -- design "original": the 7-byte records as bytes --------------------------------------
+
+    def _encode_original(self, rec: Recording) -> np.ndarray:
+        from synthic.events import legacy
+
+        pulse = original_subset(rec)
+        q = self.quantise(pulse.t_cycles)
+        q_end = max(int(self.quantise(pulse.length_cycles)), int(q[-1]) if len(q) else 0)
+        deltas = np.diff(np.append(q, q_end), prepend=0) * self.bucket_cycles  # n + 1
+        if len(deltas) and deltas.max() > legacy.MAX_DELTA:
+            raise ValueError(f"a gap of {deltas.max()} T-cycles exceeds the 32-bit delta")
+        records = np.zeros(len(q), legacy._RECORD)  # the format's own record layout
+        records["dt"] = deltas[:-1]
+        keys = [legacy._LEGACY[a] for a in pulse.address.tolist()]
+        records["channel"] = [k[0] for k in keys]
+        records["command"] = [legacy._COMMAND_NUMBER[k[1]] for k in keys]
+        records["value"] = pulse.value
+        data = records.tobytes() + int(deltas[-1]).to_bytes(4, "big")
+        ids = np.frombuffer(data, np.uint8).astype(self.dtype) + _N_SPECIAL
+        return np.append(ids, np.array([END], self.dtype))
+
+    def _decode_original(self, tokens: Iterable[int], *, strict: bool, meta) -> Recording:
+        from synthic.events import legacy
+
+        ids = np.asarray(tokens, dtype=np.int64).ravel()
+        ids = ids[(ids != PAD) & (ids != BOS)]
+        ends = np.flatnonzero(ids == END)
+        ended = len(ends) > 0
+        if ended:
+            ids = ids[: ends[0]]
+        outside = (ids < _N_SPECIAL) | (ids >= self.vocab_size)
+        if strict and outside.any():
+            i = int(np.argmax(outside))
+            raise ValueError(f"token {ids[i]} is not a byte token (byte {i})")
+        data = (ids[~outside] - _N_SPECIAL).astype(np.uint8).tobytes()
+        tail = 4 if ended else 0  # the end delta
+        n, rest = divmod(len(data) - tail, legacy.BINARY_RECORD)
+        if strict and (rest or n < 0):
+            raise ValueError(
+                f"{len(data)} bytes are not 7-byte records" + (" and a 4-byte end" if ended else "")
+            )
+        n = max(n, 0)
+        end_delta = 0
+        if ended and len(data) >= n * legacy.BINARY_RECORD + 4:
+            end_delta = int.from_bytes(data[n * legacy.BINARY_RECORD :][-4:], "big")
+        records = np.frombuffer(data, legacy._RECORD, n)
+        t = np.cumsum(records["dt"], dtype=np.int64)
+        key = records["channel"].astype(np.int64) % 4 * 8 + records["command"] % 8  # < 32
+        address = legacy._ADDRESS_OF[key]
+        valid = (records["channel"] >= 1) & (records["channel"] <= 2)
+        valid &= (records["command"] >= 1) & (records["command"] <= 4)
+        off_grid = np.append(records["dt"], end_delta) % self.bucket_cycles != 0
+        if strict and not valid.all():
+            i = int(np.argmax(~valid))
+            raise ValueError(
+                f"record {i}: channel {records['channel'][i]}, command {records['command'][i]} "
+                "(the format has channels 1-2, commands 1-4)"
+            )
+        if strict and off_grid.any():
+            raise ValueError(f"a time delta is not a multiple of {self.bucket_cycles} T-cycles")
+        end = (int(t[-1]) if n else 0) + end_delta
+        # an invalid record is skipped, its time carried forward to the next
+        return Recording(
+            t[valid], address[valid], records["value"][valid], length_cycles=end, meta=meta
+        )
+
+
+def original_subset(rec: Recording) -> Recording:
+    """What the original Synthic's binary format holds of `rec`, through the lossy path of
+    `synthic.events.legacy`: the writes to NR11-NR14 and NR21-NR24 with every value bit, each at
+    its own time (so a dropped write's time carries forward to the next kept one), the same
+    length and meta. The samples both sides of the comparison with the original's model see."""
+    from synthic.events import legacy
+
+    idx, _, _, _ = legacy._representable(rec, text=False, lossy=True, fmt="original binary")
+    return Recording(
+        rec.t_cycles[idx],
+        rec.address[idx],
+        rec.value[idx],
+        length_cycles=rec.length_cycles,
+        meta=rec.meta,
+        validate=False,
+    )
 
 
 def tokenizer(design: str = DEFAULT_DESIGN, **params) -> Tokenizer:
@@ -353,6 +468,7 @@ def tokenize_dataset(
     root: str | os.PathLike | None = None,
     transpose: tuple[float, ...] = (),
     swap_pulse: bool = False,
+    pulse_only: bool = False,
     **params,
 ) -> dict[str, dict]:
     """Tokenise the kept samples of a split `manifest` (a DataFrame, or the path of its TSV) into
@@ -363,7 +479,9 @@ def tokenize_dataset(
     Augmentation, of the train set only (validation and test stay as recorded): each sample
     also `transpose`d by each of the semitones given (a variant whose periods would leave the
     registers' range is skipped), and with its pulse channels swapped (`swap_pulse`; skipped
-    where CH1's sweep is used); each variant's meta names it under "augment".
+    where CH1's sweep is used); each variant's meta names it under "augment". With
+    `pulse_only` each sample is first reduced to what the original Synthic's format holds
+    (`original_subset`; design "original" always is), noted in the meta as "pulse_only".
     Returns the meta of each set."""
     from synthic import events
     from synthic.dataset.split import read_manifest
@@ -371,6 +489,7 @@ def tokenize_dataset(
     if not hasattr(manifest, "columns"):
         manifest = read_manifest(manifest)
     tok = Tokenizer(design, **params)
+    reduce = pulse_only or design == ORIGINAL
     outdir = Path(outdir)
     rows = manifest[manifest["kept"].astype(bool)]
     metas = {}
@@ -382,6 +501,8 @@ def tokenize_dataset(
             if root is not None and not path.is_absolute():
                 path = Path(root) / path
             rec = events.read(path)
+            if reduce:
+                rec = original_subset(rec)
             variants = [("", rec)]
             if name == "train":
                 variants += _augmented(rec, transpose, swap_pulse)
@@ -409,6 +530,7 @@ def tokenize_dataset(
             "tokens": offset,
             "seconds": seconds,
             "tokens_per_second": offset / seconds if seconds else 0.0,
+            **({"pulse_only": True} if reduce else {}),
             "samples": samples,
         }
         with atomic_output(outdir / f"{name}.meta.json", "w", encoding="utf-8") as f:

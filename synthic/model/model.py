@@ -4,8 +4,10 @@ Read top to bottom, parts before the whole: rotary positions, causal self-attent
 a pre-norm block, the model. Pre-norm (RMSNorm before each sub-layer, one more before the
 output), rotary position embeddings on queries and keys (no learned positions, so nothing ties
 the model to one context length but its training), and tied embeddings (the output layer is the
-transpose of the input embedding). Linear layers have no biases. Shapes in comments: B batch,
-T time, C width, H heads, D head width, V vocabulary.
+transpose of the input embedding). Linear layers have no biases. Attention is causal over the
+whole context, or local (`window` > 0: each position sees itself and the `window - 1` positions
+before it, a sliding window, as the original Synthic's byte-level model had with 512 bytes).
+Shapes in comments: B batch, T time, C width, H heads, D head width, V vocabulary.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ class ModelConfig:
     dropout: float = 0.1  # after attention and MLP, in training only
     rope_base: float = 10_000.0  # rotary wavelength base
     dtype: str = "auto"  # compute dtype: "float32", "bfloat16", or "auto" (bf16 on a GPU/TPU)
+    window: int = 0  # local attention: positions seen, itself included; 0: the whole context
 
     def __post_init__(self) -> None:
         if self.width % self.heads or (self.width // self.heads) % 2:
             raise ValueError(f"width {self.width} must split into {self.heads} even-width heads")
         if min(self.vocab_size, self.context, self.layers, self.width, self.mlp_ratio) < 1:
             raise ValueError("every size must be at least 1")
+        if self.window < 0:
+            raise ValueError("window must be 0 (full causal attention) or above")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if self.dtype not in ("auto", "float32", "bfloat16"):
@@ -51,11 +56,21 @@ class ModelConfig:
 
 
 # Named sizes. Parameter counts with the default vocabulary (9,615 write tokens): tiny about
-# 1.6M (minutes on 2 CPU cores), small about 5.6M, base about 92M.
+# 1.6M (minutes on 2 CPU cores), small about 5.6M, base about 92M. "original" re-implements the
+# original Synthic's byte-level model (issue 13; jawline/Synthic, predictor/src/model.py) for
+# design "original" (259 byte tokens): 5 layers, width 256, a feed-forward of 2,048 (ratio 8),
+# local attention over 512 bytes, trained on windows of 1,024 bytes (146 records): 6.62M
+# parameters against the original's 6.37M (which had biases and batch norms but no attention
+# output projection). Our block otherwise (pre-RMSNorm, rotary, GELU, 4 heads where the
+# original had one head, sinusoidal positions and post-norm batch norms), and its 512-byte
+# window slides, where the original's attended its own 512-byte bucket and the one before.
 PRESETS: dict[str, dict] = {
     "tiny": dict(context=256, layers=2, width=128, heads=4),
     "small": dict(context=512, layers=4, width=256, heads=4),
     "base": dict(context=1024, layers=12, width=768, heads=12),
+    "original": dict(
+        vocab_size=259, context=1024, layers=5, width=256, heads=4, mlp_ratio=8, window=512
+    ),
 }
 
 
@@ -81,10 +96,12 @@ def rotary(x: jax.Array, base: float) -> jax.Array:
 
 
 class Attention(nnx.Module):
-    """Causal multi-head self-attention with rotary positions."""
+    """Causal multi-head self-attention with rotary positions, local with `cfg.window`."""
 
     def __init__(self, cfg: ModelConfig, *, rngs: nnx.Rngs):
         self.heads, self.rope_base = cfg.heads, cfg.rope_base
+        # (positions back, positions ahead) each query sees: the window's mask, with is_causal
+        self.local = (cfg.window - 1, 0) if cfg.window else None
         dtype = cfg.compute_dtype()
         self.qkv = nnx.Linear(cfg.width, 3 * cfg.width, use_bias=False, dtype=dtype, rngs=rngs)
         self.out = nnx.Linear(cfg.width, cfg.width, use_bias=False, dtype=dtype, rngs=rngs)
@@ -94,7 +111,9 @@ class Attention(nnx.Module):
         qkv = self.qkv(x).reshape(b, t, 3, self.heads, c // self.heads)  # (B, T, 3, H, D)
         q, k, v = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]  # (B, T, H, D) each
         q, k = rotary(q, self.rope_base), rotary(k, self.rope_base)
-        y = jax.nn.dot_product_attention(q, k, v, is_causal=True)  # (B, T, H, D)
+        y = jax.nn.dot_product_attention(
+            q, k, v, is_causal=True, local_window_size=self.local
+        )  # (B, T, H, D)
         return self.out(y.reshape(b, t, c))  # (B, T, C)
 
 
