@@ -2,7 +2,8 @@
 # Install what the tests need: the package with its development extras (among them PyBoy, the peer
 # emulator the tests run our ROMs in, from the package index) and, where this runs as root with
 # apt-get (Debian/Ubuntu, CI), the programs the tests compare against: sdcc (the assembler that
-# builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players); and, wherever
+# builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players), slurm-wlm and
+# munge (the one-node SLURM cluster of tests/test_slurm.py, tests/slurm/cluster.sh); and, wherever
 # apt-get works, the libretro-gambatte core (below). Without the system programs, the tests that
 # need them are skipped with the reason.
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     missing=""
-    for pkg in sdcc gbsplay libgme0; do
+    for pkg in sdcc gbsplay libgme0 slurm-wlm munge; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
     done
     if [ -n "$missing" ]; then
@@ -20,13 +21,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
             echo "tests/install.sh: could not install$missing; the tests that need them will be skipped" >&2
     fi
 else
-    echo "tests/install.sh: not root or no apt-get: sdcc, gbsplay and libgme0 are not installed;" \
-        "the tests that need them will be skipped" >&2
+    echo "tests/install.sh: not root or no apt-get: sdcc, gbsplay, libgme0, slurm-wlm and munge" \
+        "are not installed; the tests that need them will be skipped" >&2
 fi
 
 # The Gambatte libretro core (an accurate DMG emulator with zombie mode, the reference of
 # tests/test_apu_libretro.py), without the RetroArch that its package depends on: download the
-# package alone and unpack it into the cache folder that synthic.reference.libretro searches.
+# package alone and unpack it into the cache folder that tests/reference/libretro.py searches.
 core_dir="${SYNTHIC_LIBRETRO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/synthic/libretro}"
 if [ -n "$(find "$core_dir" -name gambatte_libretro.so 2>/dev/null)" ]; then
     :
@@ -50,6 +51,6 @@ fi
 
 # The dev extra includes pyboy (tests/test_roms_build.py, tests/test_jukebox_build.py).
 python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-# The audio metrics (synthic.metrics.audio) are librosa and mir_eval, from the dev extra above.
+# The audio metrics (tests/audio_metrics.py) are librosa and mir_eval, from the dev extra above.
 python -c "import librosa, mir_eval" ||
     echo "tests/install.sh: librosa or mir_eval did not install; the APU reference tests need them" >&2

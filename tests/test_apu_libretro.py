@@ -2,7 +2,7 @@
 
 Debian's libgme 0.6.3 has no zombie mode (tests/test_apu_reference.py); Gambatte does
 (`EnvelopeUnit::nr2Change`). Its libretro core (Debian package libretro-gambatte, fetched without
-RetroArch by tests/install.sh) runs through our own ctypes frontend, synthic.reference.libretro,
+RetroArch by tests/install.sh) runs through our own ctypes frontend, tests.reference.libretro,
 in DMG mode. Both sides run the same ROM of ours, tests/roms/zombie.gb (source
 tests/roms/src/zombie.s): it makes a table of sound-register writes, one frame's worth per VBlank
 (the table sits at 0x1000; this test reads it from the image). Our side is synthic.gb.Emulator's
@@ -33,13 +33,13 @@ import pytest
 
 from synthic.apu import render
 from synthic.errors import SynthicError
-from synthic.metrics import audio as M
-from synthic.reference import libretro
+from synthic.events.registers import CLOCK_HZ as CLOCK
+from synthic.events.registers import FRAME_T_CYCLES as FRAME_T
+from tests import audio_metrics as M
+from tests.reference import libretro
 
 ROM = Path(__file__).parent / "roms" / "zombie.gb"
 TABLE_AT = 0x1000  # tests/roms/src/zombie.s: `.org 0x1000` before `table`
-CLOCK = 4_194_304
-FRAME_T = 70_224
 FRAMES = 390  # the table ends at frame 382
 ZOMBIE_FROM = 188  # frames before it: the control part
 F1 = 131072 / (2048 - 0x6D6)  # CH1, 439.8 Hz

@@ -13,13 +13,13 @@ libgme 0.6.3 has no zombie mode either (see the section's notes), so that test i
 failure while a probe shows so; NRx2 writes outside zombie mode are compared instead. Zombie
 mode itself is compared with Gambatte, which has it, in tests/test_apu_libretro.py.
 
-Both sides go through the same 60 Hz high-pass and RMS normalisation (synthic.metrics.audio, on
+Both sides go through the same 60 Hz high-pass and RMS normalisation (tests/audio_metrics.py, on
 librosa and mir_eval) and are aligned by envelope cross-correlation (the players may differ by a
 constant offset). The thresholds are the issues': pitch within 25 cents on >= 95 % of frames
 voiced in both, log-mel distance <= 2.5 dB (the mix and CH2), onset precision and recall each
 >= 0.95 at 30 ms, on the mix and on every channel solo. Each onset line also prints the score
 under librosa's default detector (issue 14's first measurement, not gated: see
-synthic.metrics.audio for why it misleads). Run with -s to see the figures.
+tests/audio_metrics.py for why it misleads). Run with -s to see the figures.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ import numpy as np
 import pytest
 
 from synthic.apu import render
-from synthic.asm import sdcc_available
+from synthic.events.registers import CLOCK_HZ
+from synthic.events.registers import FRAME_T_CYCLES as FRAME_CYCLES  # a VBlank GBS's play period
 from synthic.gb.gbs import gbs_header
-from synthic.metrics import audio as M
-from synthic.reference import gbsplay, gme, libretro
+from tests import audio_metrics as M
+from tests.reference import gbsplay, gme, libretro
+from tools.asm import sdcc_available
 
 RATE = 44100
 SECONDS = 30  # the default run; the slow variant plays 60 s
-FRAME_CYCLES = 70224  # a VBlank-driven GBS's play period
 
 needs_gbsplay = pytest.mark.skipif(
     not gbsplay.available() or not Path(gbsplay.EXAMPLE_GBS).is_file(),
@@ -172,7 +173,7 @@ CALL_NOTE = [(0x26, 0x80), (0x24, 0x77), (0x25, 0x11), (0x11, 0x80), (0x13, 0xD6
 
 @cache
 def _writes_program() -> tuple[bytes, dict[str, int]]:
-    from synthic.asm import assemble
+    from tools.asm import assemble
 
     mem, symbols, _ = assemble(WRITES_SOURCE)
     return bytes(mem.get(a, 0) for a in range(0x0400, symbols["table"])), symbols
@@ -217,8 +218,8 @@ def _call_levels(audio: np.ndarray, n_calls: int) -> np.ndarray:
     f0 = 131072 / (2048 - 0x6D6)
     out = []
     for k in range(n_calls):
-        lo = int((k + 0.25) * FRAME_CYCLES * RATE / 4194304)
-        hi = int((k + 0.95) * FRAME_CYCLES * RATE / 4194304)
+        lo = int((k + 0.25) * FRAME_CYCLES * RATE / CLOCK_HZ)
+        hi = int((k + 0.95) * FRAME_CYCLES * RATE / CLOCK_HZ)
         w = np.hanning(hi - lo)
         out.append(abs(np.sum(x[lo:hi] * w * np.exp(-2j * np.pi * f0 * np.arange(lo, hi) / RATE))))
     return np.array(out)
@@ -230,7 +231,7 @@ def _levels_both(tmp_path: Path, calls) -> tuple[np.ndarray, np.ndarray]:
     Each side is calibrated by a held note at volume 15 rendered by the same player.
     """
     n = len(calls) + 1
-    seconds = (n + 1) * FRAME_CYCLES / 4194304
+    seconds = (n + 1) * FRAME_CYCLES / CLOCK_HZ
     calib = [[*CALL_NOTE, (0x12, 0xF0), (0x14, 0x86)]] + [[]] * 4
 
     def gme_levels(c, m):
@@ -240,7 +241,7 @@ def _levels_both(tmp_path: Path, calls) -> tuple[np.ndarray, np.ndarray]:
 
     def our_levels(c, m):
         t, a, v = _calls_writes(c)
-        return _call_levels(render(t, a, v, int(seconds * 4194304), RATE), m)
+        return _call_levels(render(t, a, v, int(seconds * CLOCK_HZ), RATE), m)
 
     g = gme_levels(calls, n) / (gme_levels(calib, 5)[2:].mean() / 15)
     o = our_levels(calls, n) / (our_levels(calib, 5)[2:].mean() / 15)
@@ -278,14 +279,14 @@ def test_zombie_mode_matches_libgme(tmp_path):
 
     # The fade: a held volume-1 note, NR12 = 0x08 every 6 calls (1..15, 0, 1.. on a DMG).
     seconds = 3.0
-    n_calls = int(seconds * 4194304 / FRAME_CYCLES)
+    n_calls = int(seconds * CLOCK_HZ / FRAME_CYCLES)
     calls = [[*CALL_NOTE, (0x12, 0x18), (0x14, 0x86)]]
     calls += [[(0x12, 0x08)] if k % 6 == 0 else [] for k in range(1, n_calls + 1)]
     with gme.Player(_writes_gbs(tmp_path / "fade.gbs", calls), RATE) as player:
         player.start(0)
         ref = _prepare(player.render(seconds))
     t, a, v = _calls_writes(calls)
-    ours = _prepare(render(t, a, v, int(seconds * 4194304), RATE))
+    ours = _prepare(render(t, a, v, int(seconds * CLOCK_HZ), RATE))
     ours, ref, lag = M.align(ours, ref, RATE)
     hop = 441  # 10 ms
     env_o, env_r = M.envelope(ours, hop, 2 * hop), M.envelope(ref, hop, 2 * hop)

@@ -58,3 +58,36 @@ def test_bench_render_prints_figures(cli):
     assert status == 0
     assert "x real time" in out and "synthic APU" in out
     assert "per CPU second" in out
+
+
+@pytest.mark.slow
+def test_render_speed_against_libgme(capsys):
+    """`synthic bench render`'s figure beside libgme rendering gbsplay's example GBS (libgme also
+    runs the song's CPU code), timed the same way; a reference, not a gate (the bench's target is
+    its own). Moved here from the bench so the package does not carry the reference players."""
+    import os
+
+    from synthic.apu import render
+    from synthic.apu.bench import dense_stream
+    from synthic.bench.render import median_wall_and_cpu
+    from synthic.events.registers import CLOCK_HZ
+    from tests.reference import gbsplay, gme
+
+    if not gme.available() or not os.path.exists(gbsplay.EXAMPLE_GBS):
+        pytest.skip("needs libgme0 and gbsplay's example nightmode.gbs (tests/install.sh)")
+    seconds, repeat = 20.0, 3
+    t, a, v = dense_stream(seconds, writes_per_second=1200)
+    wall, _ = median_wall_and_cpu(lambda: render(t, a, v, int(seconds * CLOCK_HZ), RATE), repeat)
+    ours = seconds / wall
+    with gme.Player(gbsplay.EXAMPLE_GBS, RATE) as player:
+
+        def play() -> None:
+            player.start(0)
+            player.render(seconds)
+
+        wall, _ = median_wall_and_cpu(play, repeat)
+    theirs = seconds / wall
+    with capsys.disabled():
+        print(f"\nrender speed: synthic {ours:,.0f}x, libgme {theirs:,.0f}x real time"
+              f" (nightmode.gbs), ratio {ours / theirs:.2f}")  # fmt: skip
+    assert ours > 0 and theirs > 0

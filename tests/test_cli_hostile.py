@@ -20,10 +20,10 @@ import soundfile
 from synthic import demo, events
 from synthic.events import Recording
 from synthic.events.atomic import STALE_SECONDS, atomic_output, temp_prefix
+from synthic.events.registers import CLOCK_HZ
 from tests.conftest import ROOT
 
 ROMS = ROOT / "tests" / "roms"
-CLOCK_HZ = 4_194_304
 
 
 def synthic(*args, env=None, cwd=ROOT, timeout=300) -> subprocess.CompletedProcess:

@@ -1,6 +1,6 @@
 """The interpreter's fast paths against the cases that must leave them: its code window after a
 bank switch and at the window's edges, and the full instruction boundary after a plain write to
-IE (synthic.gb.gen_sm83_loop)."""
+IE (tools/gen_sm83_loop.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The SM83 core against the SingleStepTests sm83 vectors (../shared/test-vectors/sm83/).
 
 500 files of 100 single-instruction tests each. All 50,000 run in one numba call per module
-(`synthic.gb.single_step`); each test item then checks one opcode's file: registers, flags,
+(`tests/single_step.py`); each test item then checks one opcode's file: registers, flags,
 IME, RAM, the M-cycle count, and the bus accesses M-cycle by M-cycle.
 """
 
@@ -29,7 +29,7 @@ def results():
     """(batch, results, comparison, rows of each opcode) for every vector, run once."""
     if not FILES:
         pytest.skip(SKIP_REASON)
-    from synthic.gb.single_step import compare, load_vectors, run_vectors
+    from tests.single_step import compare, load_vectors, run_vectors
 
     batch = load_vectors(FILES)
     rows: dict[str, slice] = {}
@@ -43,7 +43,7 @@ def results():
 
 @pytest.mark.parametrize("path", FILES, ids=[_opcode_name(p) for p in FILES])
 def test_opcode(results, path):
-    from synthic.gb.single_step import mismatches
+    from tests.single_step import mismatches
 
     batch, res, comparison, rows = results
     picked = rows[_opcode_name(path)]
@@ -54,7 +54,7 @@ def test_opcode(results, path):
 
 def test_all_vectors_pass(results):
     """All 50,000 at once, with the count in the message."""
-    from synthic.gb.single_step import mismatches
+    from tests.single_step import mismatches
 
     batch, res, comparison, _ = results
     assert len(batch.names) == 50_000

@@ -10,7 +10,9 @@ package here is what makes `snakemake --software-deployment-method conda` fail o
 that imports it.
 
 And every third-party module that `synthic/` imports is a dependency of the package, runtime or
-an extra, so `pip install synthic` brings what its code needs.
+a feature's extra (not `dev`, which is what the tests need), so `pip install synthic` brings what
+its code needs; and nothing in `synthic/` imports the checkout's own `tests/` or `tools/`, which
+are not installed (CHECKOUT_ONLY_IMPORTS names the one exception, with its reason).
 """
 
 from __future__ import annotations
@@ -42,6 +44,20 @@ ENV_ONLY = {
 
 # conda-forge names that differ from the package index's.
 CONDA_TO_PYPI = {"pysoundfile": "soundfile"}
+
+# Extras of the test suite, not of a feature: the package must not import what only they bring
+# (librosa and mir_eval, the tests' audio metrics; hypothesis; pytest).
+TEST_EXTRAS = {"dev"}
+
+# Folders of the checkout that pyproject.toml does not install (packages.find: synthic*).
+CHECKOUT_ONLY = {"tests", "tools"}
+
+# (file, module) -> why that file may import a checkout-only module.
+CHECKOUT_ONLY_IMPORTS = {
+    ("synthic/jukebox/images.py", "tools"): "the developer command that rebuilds the committed "
+    "driver images (python -m synthic.jukebox.images, from the checkout, with sdcc) imports "
+    "tools.asm inside ImageSpec.build; nothing at run time calls it",
+}
 
 # Import names that differ from the distribution's name on the package index.
 MODULE_TO_DIST = {"yaml": "pyyaml", "orbax": "orbax-checkpoint"}
@@ -281,10 +297,31 @@ def third_party_imports(package: Path) -> dict[str, set[str]]:
 
 def test_the_package_declares_what_it_imports():
     runtime, extras, _ = package_requirements(PYPROJECT)
-    declared = set(runtime).union(*extras.values())
+    features = [names for extra, names in extras.items() if extra not in TEST_EXTRAS]
+    declared = set(runtime).union(*features)
     undeclared = {
         module: sorted(files)
         for module, files in third_party_imports(ROOT / "synthic").items()
-        if canonicalize_name(MODULE_TO_DIST.get(module, module)) not in declared
+        if module not in CHECKOUT_ONLY
+        and canonicalize_name(MODULE_TO_DIST.get(module, module)) not in declared
     }
-    assert undeclared == {}, "imported but not in pyproject.toml's dependencies or extras"
+    assert undeclared == {}, (
+        "imported but not in pyproject.toml's dependencies or a feature's extra (the dev extra "
+        "is the tests')"
+    )
+
+
+def test_the_package_imports_no_test_code():
+    """The reference players, audio metrics, CPU test harness (tests/) and the code generators
+    and sdcc driver (tools/) stay out of the installed package; so do their libraries."""
+    imports = third_party_imports(ROOT / "synthic")
+    found = {
+        (file, module)
+        for module in CHECKOUT_ONLY
+        for file in imports.get(module, ())
+        if (file, module) not in CHECKOUT_ONLY_IMPORTS
+    }
+    assert found == set()
+    assert not {"librosa", "mir_eval"} & set(imports)
+    stale = {key for key in CHECKOUT_ONLY_IMPORTS if key[0] not in imports.get(key[1], ())}
+    assert stale == set(), "an exception that no longer applies: remove it"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from synthic.events.registers import CLOCK_HZ, FRAME_T_CYCLES
 from tests.gb_helpers import (
     DI,
     HALT,
@@ -24,7 +25,7 @@ from tests.gb_helpers import (
 
 P1, SB, SC, DIV, TIMA, TMA, TAC, IF = 0xFF00, 0xFF01, 0xFF02, 0xFF04, 0xFF05, 0xFF06, 0xFF07, 0xFF0F
 LCDC, STAT, LY, LYC, DMA, IE = 0xFF40, 0xFF41, 0xFF44, 0xFF45, 0xFF46, 0xFFFF
-LINE0_T = 70224 - (153 * 456 + 100)  # the first line 0 after boot (synthic.gb.ppu)
+LINE0_T = FRAME_T_CYCLES - (153 * 456 + 100)  # the first line 0 after boot (synthic.gb.ppu)
 FIRST_VBLANK_T = LINE0_T + 144 * 456
 COUNTER0 = 0xABCC  # the system counter at power-on
 
@@ -42,7 +43,7 @@ def emu(Emulator):
 
 
 def line_t(line: int, dot: int = 0, frame: int = 0) -> int:
-    return LINE0_T + frame * 70224 + line * 456 + dot
+    return LINE0_T + frame * FRAME_T_CYCLES + line * 456 + dot
 
 
 # -- post-boot state (Pan Docs "Power Up Sequence", DMG) ---------------------------------------
@@ -97,8 +98,8 @@ def test_ly_and_modes_through_a_frame(emu):
 def test_vblank_is_requested_at_line_144_dot_0_every_70224_cycles(emu):
     emu.write(IF, 0)
     for frame in range(3):
-        assert read_at(emu, IF, FIRST_VBLANK_T + frame * 70224 - 1) & 1 == 0
-        assert read_at(emu, IF, FIRST_VBLANK_T + frame * 70224) & 1 == 1
+        assert read_at(emu, IF, FIRST_VBLANK_T + frame * FRAME_T_CYCLES - 1) & 1 == 0
+        assert read_at(emu, IF, FIRST_VBLANK_T + frame * FRAME_T_CYCLES) & 1 == 1
         emu.write(IF, 0)
 
 
@@ -343,14 +344,14 @@ def test_illegal_opcode_locks_up(Emulator):
     emu = Emulator(make_rom(bytes((0xDD,))))
     assert emu.run(seconds=0.5) == "locked"
     assert emu.lockup == "illegal opcode 0xDD at 0x0150"
-    assert emu.t_cycles >= 0.5 * 4194304  # time still passes
+    assert emu.t_cycles >= 0.5 * CLOCK_HZ  # time still passes
 
 
 def test_di_halt_with_nothing_enabled_is_halted_forever(Emulator):
     emu = Emulator(make_rom(bytes((DI, XOR_A)) + ldh_store(0xFF) + bytes((HALT,)) + IDLE))
     assert emu.run(seconds=1) == "halted forever"
     assert "halted forever" in emu.lockup
-    assert emu.t_cycles >= 4194304
+    assert emu.t_cycles >= CLOCK_HZ
     assert emu.recording().meta["lockup"] == emu.lockup
 
 

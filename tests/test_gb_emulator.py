@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 
 from synthic import events
 from synthic.errors import FormatError, SynthicError
+from synthic.events.registers import CLOCK_HZ
+from synthic.events.registers import FRAME_T_CYCLES as FRAME_T
 from synthic.gb.buttons import parse_script
 from synthic.gb.cpu_state import ILLEGAL_OPCODES, INSTRUCTIONS
 from synthic.gb.gbs import gbs_header
 from tests.gb_helpers import DI, IDLE, RETI, make_rom, poke, store
 
 ROMS = Path(__file__).resolve().parent / "roms"
-CLOCK_HZ = 4_194_304
-FRAME_T = 70_224
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +329,8 @@ def test_bench_emulator_runs(capsys):
 
 def test_the_numba_cache_guard_covers_the_sound_chip():
     """sm83.run links the APU's functions in: a change to synthic/apu must flush it too."""
-    from synthic.gb import gen_sm83, jit_cache
+    from synthic.gb import jit_cache
+    from tools import gen_sm83
 
     files = jit_cache.source_files(gen_sm83.OUTPUT, "synthic.gb")
     names = {f"{p.parent.name}/{p.name}" for p in files}
@@ -364,7 +365,7 @@ def test_quiet_io_reads_match_the_slow_path(rom):
 
 
 def test_emulator_compiles_without_reference_counting():
-    """Every numba function of the emulator, save the test-vector harness, is compiled with
+    """Every numba function of the emulator is compiled with
     synthic.numba_cache.jit (no reference counting: an I/O access would cost ~10x more)."""
     import importlib
     import pkgutil
@@ -378,8 +379,6 @@ def test_emulator_compiles_without_reference_counting():
         pytest.skip("SYNTHIC_NRT=1 asks for reference counting")
     found = []
     for info in pkgutil.iter_modules(synthic.gb.__path__):
-        if info.name in ("single_step", "gen_sm83", "gen_sm83_loop"):
-            continue
         module = importlib.import_module(f"synthic.gb.{info.name}")
         for value in vars(module).values():
             if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__:

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthic.asm import assemble, sdcc_available
 from synthic.errors import FormatError
 from synthic.events.registers import CLOCK_HZ
 from synthic.gb.gbs import IDLE_LOOP, gbs_header, parse_gbs, player_image, read_gbs
 from synthic.gb.header import parse_header
+from tools.asm import assemble, sdcc_available
 
 NIGHTMODE = Path("/usr/share/doc/gbsplay/examples/nightmode.gbs")
 GBS_SOURCES = Path(__file__).parent / "gbs"
@@ -46,7 +46,7 @@ def gbs_from_source(
     defines: dict[str, int] | None = None,
 ) -> bytes:
     """A GBS file of our own: `source` (code at 0x0400, labels init:: and play::) assembled by
-    synthic.asm, behind a GBS 1 header."""
+    tools/asm.py, behind a GBS 1 header."""
     mem, symbols, _ = assemble(source, defines={"EI_IN_INIT": 0, **(defines or {})})
     load = 0x0400
     code = bytes(mem.get(a, 0) for a in range(load, max(mem) + 1))

@@ -2,7 +2,7 @@
 
 For every song of gbsplay's public-domain example nightmode.gbs (it holds one), we record
 `Emulator.from_gbs(song)` for S seconds and compare with gbsplay's `-o iodumper` dump of the same
-song for the same S seconds (synthic.reference.gbsplay.iodump; its power-on register block is
+song for the same S seconds (tests.reference.gbsplay.iodump; its power-on register block is
 left out: our emulator does not write the power-on values, the hardware holds them).
 
 The (register, value) sequences must be identical. The times differ by a known amount:
@@ -37,7 +37,7 @@ import pytest
 from synthic.events.registers import CLOCK_HZ
 from synthic.gb.gbs import parse_gbs
 from synthic.gb.ppu import FRAME_T, LINE_T, POST_BOOT_DOT, VBLANK_LINE
-from synthic.reference import gbsplay
+from tests.reference import gbsplay
 
 pytestmark = pytest.mark.skipif(
     not gbsplay.available() or gbsplay.example_gbs() is None,

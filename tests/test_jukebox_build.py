@@ -9,13 +9,14 @@ import io
 
 import pytest
 
-from synthic import asm
 from synthic.errors import SynthicError
 from synthic.events.recording import Recording
 from synthic.events.registers import CLOCK_HZ, FRAME_HZ, FRAME_T_CYCLES
+from synthic.gb import header
 from synthic.jukebox import build, compile, images, model
 from synthic.jukebox import song as S
 from synthic.jukebox.song import Instrument, Note, Song
+from tools import asm
 
 needs_sdcc = pytest.mark.skipif(not asm.sdcc_available(), reason="sdcc (sdasgb) not installed")
 
@@ -151,12 +152,12 @@ def test_period_table_matches_pan_docs_formula():
 
 def test_rom_build_is_deterministic_and_well_formed(rom):
     assert build.build_jukebox([sample_song("One"), sample_song("Two", 5, 120.0)]) == rom
-    assert len(rom) == 2 * asm.BANK_SIZE
+    assert len(rom) == 2 * header.BANK_BYTES
     assert rom[:0x100] == images.JUKEBOX_IMAGE.read_bytes()[:0x100]  # the committed driver
     assert rom[0x134:0x143] == b"SYNTHIC JUKEBOX"
     assert (rom[0x147], rom[0x148]) == (0x19, 0)  # MBC5, 32 KiB
-    assert rom[0x14D] == asm.header_checksum(rom)
-    assert int.from_bytes(rom[0x14E:0x150], "big") == asm.global_checksum(rom)
+    assert rom[0x14D] == header.header_checksum(rom)
+    assert int.from_bytes(rom[0x14E:0x150], "big") == header.global_checksum(rom)
     assert [t["title"] for t in build.song_titles(rom)] == ["One", "Two"]
     first, second = build.read_directory(rom)
     assert (first.bank, first.address) == (1, 0x4000 + 8 + 8)
@@ -173,12 +174,12 @@ def test_songs_fill_banks_in_order():
         (2, 0x4000 + big),
     ]
     size = len(compile.compile_song(sample_song("S00")))
-    count = 3 * asm.BANK_SIZE // size  # three banks' worth
+    count = 3 * header.BANK_BYTES // size  # three banks' worth
     image = build.build_jukebox([sample_song(f"S{i:02d}") for i in range(count)])
     directory = build.read_directory(image)
     assert len(directory) == count
     assert sorted({p.bank for p in directory}) == [1, 2, 3, 4]
-    assert len(image) == 8 * asm.BANK_SIZE  # 5 banks, rounded up to a power of two
+    assert len(image) == 8 * header.BANK_BYTES  # 5 banks, rounded up to a power of two
     assert [t["title"] for t in build.song_titles(image)] == [f"S{i:02d}" for i in range(count)]
     with pytest.raises(SynthicError, match="1 to 255 songs"):
         build.place([])
@@ -217,9 +218,9 @@ def test_model_plays_every_channel_and_ends(rom):
 def test_committed_images_are_valid():
     for spec in images.IMAGES:
         image = spec.image.read_bytes()
-        assert len(image) == 2 * asm.BANK_SIZE
+        assert len(image) == 2 * header.BANK_BYTES
         assert image[0x147] == 0x19 and image[0x100:0x102] == b"\x00\xc3"
-        assert image[0x14D] == asm.header_checksum(image)
+        assert image[0x14D] == header.header_checksum(image)
     assert images.JUKEBOX_IMAGE.read_bytes()[0x3FF0:0x3FF5] == b"SYNJ\x01"
     assert images.PERIODS_INC.read_text() == images.periods_inc()
 

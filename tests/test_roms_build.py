@@ -1,7 +1,8 @@
-"""Tests for synthic.asm and for the project's own Game Boy ROMs.
+"""Tests for tools/asm.py (the sdcc driver) and for the project's own Game Boy ROMs.
 
-* synthic.asm without sdcc: Intel HEX parsing, header codes and checksums, clear errors.
-* synthic.asm with sdcc (skipped without it): building, bank placement, defines, symbols,
+* tools/asm.py without sdcc: Intel HEX parsing, header codes and checksums (synthic.gb.header),
+  clear errors.
+* tools/asm.py with sdcc (skipped without it): building, bank placement, defines, symbols,
   determinism, error reports; and every committed ROM image (tests/roms/*.gb and the gzipped
   *.gb.gz, synthic/gb/roms/*.gb) is reproduced byte for byte from its source.
 * The ROMs run in PyBoy (a development dependency, in the dev extra that tests/install.sh
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from synthic import asm
 from synthic.errors import SynthicError
+from synthic.gb import header
+from tools import asm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +59,7 @@ def _ihx_record(address: int, data: bytes, kind: int = 0) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# synthic.asm, no tools needed
+# tools/asm.py and synthic.gb.header, no tools needed
 
 
 def test_parse_ihx_data_and_extended_address():
@@ -88,19 +90,19 @@ def test_parse_ihx_rejects_bad_records(line, message):
 
 
 def test_size_codes():
-    assert [asm.rom_size_code(n) for n in (2, 4, 64, 128, 512)] == [0, 1, 5, 6, 8]
-    assert [asm.ram_size_code(k) for k in (0, 8, 32, 128, 64)] == [0, 2, 3, 4, 5]
+    assert [header.rom_size_code(n) for n in (2, 4, 64, 128, 512)] == [0, 1, 5, 6, 8]
+    assert [header.ram_size_code(k) for k in (0, 8, 32, 128, 64)] == [0, 2, 3, 4, 5]
     for bad in (0, 1, 3, 1024):
         with pytest.raises(SynthicError, match="rom_banks"):
-            asm.rom_size_code(bad)
+            header.rom_size_code(bad)
     with pytest.raises(SynthicError, match="ram_kib"):
-        asm.ram_size_code(2)
+        header.ram_size_code(2)
 
 
 def test_checksums_match_pan_docs_definition():
     image = bytearray(b"\xff" * 0x8000)
     image[0x134:0x13F] = b"SYNTHIC TST"
-    asm.fix_checksums(image)
+    header.fix_checksums(image)
     x = 0
     for byte in image[0x134:0x14D]:
         x = (x - byte - 1) & 0xFF
@@ -141,18 +143,18 @@ def test_bad_arguments_raise_synthic_error(tmp_path):
 @pytest.mark.parametrize("spec", build_roms.ROMS, ids=lambda s: s.name)
 def test_committed_image_header_is_valid(spec):
     image = spec.read()
-    assert len(image) == spec.rom_banks * asm.BANK_SIZE
+    assert len(image) == spec.rom_banks * header.BANK_BYTES
     assert image[0x134 : 0x134 + len(spec.title)] == spec.title.encode()
     assert image[0x147] == spec.cart_type
-    assert image[0x148] == asm.rom_size_code(spec.rom_banks)
-    assert image[0x149] == asm.ram_size_code(spec.ram_kib)
-    assert image[0x14D] == asm.header_checksum(image)
-    assert int.from_bytes(image[0x14E:0x150], "big") == asm.global_checksum(image)
+    assert image[0x148] == header.rom_size_code(spec.rom_banks)
+    assert image[0x149] == header.ram_size_code(spec.ram_kib)
+    assert image[0x14D] == header.header_checksum(image)
+    assert int.from_bytes(image[0x14E:0x150], "big") == header.global_checksum(image)
     assert image[0x100] == 0x00 and image[0x101] == 0xC3  # nop; jp
 
 
 # ---------------------------------------------------------------------------------------------
-# synthic.asm with sdcc
+# tools/asm.py with sdcc
 
 
 MINIMAL = """\

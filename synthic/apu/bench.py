@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthic.apu.state import CLOCK_HZ, DEFAULT_RATE_HZ
-
-FRAME_T = 70_224  # T-cycles per video frame: drivers write once per frame (Pan Docs)
+from synthic.apu.state import DEFAULT_RATE_HZ
+from synthic.events.registers import CLOCK_HZ
+from synthic.events.registers import FRAME_T_CYCLES as FRAME_T  # drivers write once per frame
 
 
 def dense_stream(

@@ -33,10 +33,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from synthic.events.registers import CLOCK_HZ  # T-cycles per second (DMG master clock)
 from synthic.events.registers import READ_MASK as _REGISTER_READ_MASK
 
-CLOCK_HZ = 4_194_304  # T-cycles per second (DMG master clock, Pan Docs "Audio")
 CLOCK_BITS = 22  # CLOCK_HZ == 1 << CLOCK_BITS, so t * rate >> 22 is the output sample index
+assert CLOCK_HZ == 1 << CLOCK_BITS, "the sample index shifts assume a power-of-two clock"
 SEQUENCER_PERIOD_T = 8192  # DIV bit 4 falls every 8192 T-cycles: the 512 Hz DIV-APU clock
 DIV_BIT4_MASK = 0x1000  # DIV is bits 8-15 of a 16-bit counter; DIV bit 4 is counter bit 12
 DEFAULT_RATE_HZ = 44_100

@@ -1,9 +1,9 @@
 """`synthic bench render`: seconds of audio rendered per wall second, one core.
 
 Renders a dense synthetic stream (music-like traffic on all four channels, at least 1,000
-writes per second of music) with Synthic's APU model, and, when libgme0 is installed, times
-libgme rendering gbsplay's example GBS in the same run (libgme also runs the song's CPU code).
-Target (the sound issue): at least 3,000x real time.
+writes per second of music) with Synthic's APU model. Target (the sound issue): at least 3,000x
+real time. The comparison with libgme (a reference player, not a dependency) is a slow test,
+tests/test_audio.py::test_render_speed_against_libgme.
 
 Each figure is also given per second of this thread's CPU time, which other processes on a
 shared machine disturb far less than the wall clock (the target is the wall-clock figure).
@@ -11,7 +11,6 @@ shared machine disturb far less than the wall clock (the target is the wall-cloc
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 
@@ -59,21 +58,4 @@ def run(args) -> int:
     verdict = "meets" if ours >= TARGET else "MISSES"
     print(f"synthic APU:  {ours:8,.0f}x real time ({verdict} the {TARGET:,.0f}x target);"
           f" {ours_cpu:,.0f}x per CPU second")  # fmt: skip
-    from synthic.reference import gbsplay, gme
-
-    if gme.available() and os.path.exists(gbsplay.EXAMPLE_GBS):
-        with gme.Player(gbsplay.EXAMPLE_GBS, args.rate) as player:
-
-            def play() -> None:
-                player.start(0)
-                player.render(args.seconds)
-
-            wall, cpu = median_wall_and_cpu(play, args.repeat)
-            theirs, theirs_cpu = args.seconds / wall, args.seconds / max(cpu, 1e-9)
-        print(f"libgme:       {theirs:8,.0f}x real time; {theirs_cpu:,.0f}x per CPU second"
-              " (nightmode.gbs, CPU emulation included)")  # fmt: skip
-        ratio, ratio_cpu = ours / theirs, ours_cpu / theirs_cpu
-        print(f"ratio synthic/libgme: {ratio:.2f} (per CPU second {ratio_cpu:.2f})")
-    else:
-        print("libgme:       not installed (apt-get install libgme0) - no comparison")
     return 0

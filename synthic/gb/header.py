@@ -12,11 +12,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from synthic.errors import FormatError
+from synthic.errors import FormatError, SynthicError
 from synthic.limits import MAX_ROM_BYTES
 
 HEADER_END = 0x150
 BANK_BYTES = 0x4000  # one 16 KiB ROM bank
+ROM_SIZE_ADDR = 0x148
+RAM_SIZE_ADDR = 0x149
+HEADER_CHECKSUM_ADDR = 0x14D
+GLOBAL_CHECKSUM_ADDR = 0x14E  # big-endian word, 0x14E-0x14F
 
 # 0x147: cartridge type -> (mapper, has RAM, has battery, has clock). Supported mappers only;
 # the others are named in UNSUPPORTED so the refusal can say what the cartridge is.
@@ -83,6 +87,35 @@ def header_checksum(rom: bytes) -> int:
 def global_checksum(rom: bytes) -> int:
     """The big-endian word at 0x14E: the sum of every other byte of the ROM, mod 65536."""
     return (sum(rom) - rom[0x14E] - rom[0x14F]) & 0xFFFF
+
+
+def rom_size_code(rom_banks: int) -> int:
+    """Header byte 0x148 for a ROM of `rom_banks` 16 KiB banks (2, 4, 8, ..., 512): the inverse
+    of ROM_BANKS."""
+    if rom_banks < 2 or rom_banks > 512 or rom_banks & (rom_banks - 1):
+        raise SynthicError(f"rom_banks must be a power of two from 2 to 512, got {rom_banks}")
+    return rom_banks.bit_length() - 2
+
+
+def ram_size_code(ram_kib: int) -> int:
+    """Header byte 0x149 for `ram_kib` KiB of cartridge RAM (0, 8, 32, 64 or 128): the inverse
+    of RAM_BYTES without the unused code 0x01. MBC2's built-in 512 x 4 bits is declared as 0."""
+    codes = {size >> 10: code for code, size in RAM_BYTES.items() if code != 0x01}
+    try:
+        return codes[ram_kib]
+    except KeyError:
+        sizes = ", ".join(str(k) for k in sorted(codes))
+        raise SynthicError(f"ram_kib must be one of {sizes}, got {ram_kib}") from None
+
+
+def fix_checksums(image: bytearray) -> None:
+    """Recompute the header checksum (0x14D) and then the global checksum (0x14E-0x14F), after
+    the header or the banks of `image` changed."""
+    if len(image) < HEADER_END:
+        raise SynthicError("image too small to hold a cartridge header")
+    image[HEADER_CHECKSUM_ADDR] = header_checksum(image)
+    checksum = global_checksum(image)
+    image[GLOBAL_CHECKSUM_ADDR : GLOBAL_CHECKSUM_ADDR + 2] = checksum.to_bytes(2, "big")
 
 
 def parse_header(rom: bytes, path: str | os.PathLike | None = None) -> CartridgeHeader:

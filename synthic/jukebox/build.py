@@ -14,8 +14,9 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from synthic.asm import BANK_SIZE, fix_checksums, rom_size_code
 from synthic.errors import SynthicError
+from synthic.gb.header import BANK_BYTES as BANK_SIZE
+from synthic.gb.header import fix_checksums, rom_size_code
 from synthic.jukebox.compile import compile_song
 from synthic.jukebox.images import JUKEBOX_IMAGE
 from synthic.jukebox.song import Song

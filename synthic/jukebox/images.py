@@ -45,7 +45,7 @@ class ImageSpec:
     bank1: str
 
     def build(self) -> bytes:
-        from synthic.asm import build_rom
+        from tools.asm import build_rom  # a checkout-only developer tool (needs sdcc)
 
         return build_rom(
             {0: DRIVER_DIR / self.bank0, 1: DRIVER_DIR / self.bank1},

@@ -21,9 +21,10 @@ import struct
 
 import numpy as np
 
-from synthic.asm import BANK_SIZE, fix_checksums, rom_size_code
 from synthic.errors import SynthicError
 from synthic.events.recording import Recording
+from synthic.gb.header import BANK_BYTES as BANK_SIZE
+from synthic.gb.header import fix_checksums, rom_size_code
 from synthic.jukebox.images import STREAM_IMAGE
 
 MAGIC = b"SYNS"

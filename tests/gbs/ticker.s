@@ -2,7 +2,7 @@
 ; init (A = 0-based song): sound on, CH1 at full volume, duty = song (NR11 = song * 0x40),
 ; trigger; play: NR13 = ++counter, one write per call, so every call shows in a recording.
 ; Timer-driven or VBlank-driven is the header's business (TAC bit 2), not the code's.
-; Assemble with EI_IN_INIT = 0 or 1 (synthic.asm defines); with 1, init returns with interrupts
+; Assemble with EI_IN_INIT = 0 or 1 (tools/asm.py defines); with 1, init returns with interrupts
 ; enabled, as some drivers' init does (gbsplay's nightmode.gbs).
 
         .area _GBS (ABS)

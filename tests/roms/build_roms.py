@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from synthic.asm import BankSource, build_rom  # noqa: E402
+from tools.asm import BankSource, build_rom  # noqa: E402
 
 TEST_DIR = REPO / "tests" / "roms"
 SRC_DIR = TEST_DIR / "src"

@@ -1,8 +1,8 @@
-"""Generator of `synthic/gb/sm83.py`, the SM83 interpreter loop. Run: python -m synthic.gb.gen_sm83
+"""Generator of `synthic/gb/sm83.py`, the SM83 interpreter loop. Run: python -m tools.gen_sm83
 
 Why generate: the fastest numba dispatch we measured is an `if op == 0x00: ... elif ...` chain
 over the opcode (LLVM turns it into jump tables; split in quarters, see `generate`), with the
-registers in the cpu array (synthic.gb.gen_sm83_loop explains why not in local variables).
+registers in the cpu array (tools.gen_sm83_loop explains why not in local variables).
 Here each opcode family is written once, as a template, and the output is checked in (a test
 fails when it differs from what this script writes; `--check` does the same).
 
@@ -14,7 +14,7 @@ low byte, high byte, internal, PC high written at SP-1, PC low at SP-2).
 
 Each opcode's code is one `Code` (below): what it computes, its internal M-cycles, the writes it
 asks for, and the operand bytes and memory read that the loop makes for it before it runs (the
-stages of `synthic.gb.gen_sm83_loop`, which renders everything around the opcode chain).
+stages of `tools.gen_sm83_loop`, which renders everything around the opcode chain).
 
 CB-prefixed opcodes are decoded from their bit fields (operation = bits 7-6 and 5-3, operand =
 bits 2-0) rather than 256 more branches: it compiles faster, and CB opcodes are rarer.
@@ -27,7 +27,7 @@ import re
 import sys
 from pathlib import Path
 
-from synthic.gb.gen_sm83_loop import (
+from tools.gen_sm83_loop import (
     HL,
     READ_BC,
     READ_DE,
@@ -40,7 +40,7 @@ from synthic.gb.gen_sm83_loop import (
     render,
 )
 
-OUTPUT = Path(__file__).with_name("sm83.py")
+OUTPUT = Path(__file__).resolve().parents[1] / "synthic" / "gb" / "sm83.py"
 
 R8 = ("b", "c", "d", "e", "h", "l", None, "a")  # operand field value 6 is (HL)
 R8_NAMES = ("B", "C", "D", "E", "H", "L", "(HL)", "A")
@@ -555,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""
         if current != source:
-            print(f"{OUTPUT} is out of date: run python -m synthic.gb.gen_sm83", file=sys.stderr)
+            print(f"{OUTPUT} is out of date: run python -m tools.gen_sm83", file=sys.stderr)
             return 1
         return 0
     OUTPUT.write_text(source)

@@ -1,4 +1,5 @@
-"""Reference Game Boy sound players, used to check Synthic against real implementations.
+"""Reference Game Boy sound players, used by the tests to check Synthic against real
+implementations (test helpers: not part of the installed package).
 
 - `gbsplay` (Debian package): plays .gbs files; dumps the register writes it emulates
   (`-o iodumper`) and its PCM (`-o stdout`).

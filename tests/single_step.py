@@ -1,4 +1,5 @@
-"""Run single-instruction CPU test vectors (SingleStepTests sm83 format) in flat memory.
+"""Run single-instruction CPU test vectors (SingleStepTests sm83 format) in flat memory: the
+harness of tests/test_cpu_vectors.py (a test helper, not part of the installed package).
 
 Each vector gives the registers and some RAM bytes before and after one instruction, and the
 bus activity of each M-cycle: (address, value, "r-m" read / "-wm" write / "---" internal).
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,7 @@ from synthic.gb.cpu_state import (
     T_CYCLES,
 )
 from synthic.gb.sm83 import run
+from synthic.numba_cache import flush_when_changed
 
 REGISTER_ORDER = ("a", "f", "b", "c", "d", "e", "h", "l", "sp", "pc", "ime")  # cpu slots 0-10
 MAX_M_CYCLES = 8  # longest instruction: 6 M-cycles
@@ -255,4 +259,16 @@ def _cycles(src, i: int) -> str:
     return "[" + " ".join(out) + "]"
 
 
-jit_cache.flush_if_sources_changed(__name__)
+def _flush_if_sources_changed() -> int:
+    """jit_cache.flush_if_sources_changed for a module outside synthic.gb: _run_all inlines
+    sm83.run, so this file and every emulator source sm83.run depends on make the stamp."""
+    jitted = jit_cache.dispatchers(sys.modules[__name__])
+    if not jitted:
+        return 0
+    sm83 = Path(sys.modules[run.py_func.__module__].__file__)
+    files = [Path(__file__), *jit_cache.source_files(sm83, "synthic.gb")]
+    stamp = os.path.join(jitted[0]._cache.cache_path, f"{__name__}.{jit_cache.STAMP_SUFFIX}")
+    return flush_when_changed(jitted, stamp, jit_cache.source_fingerprint(files))
+
+
+_flush_if_sources_changed()
