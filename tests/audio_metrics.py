@@ -15,7 +15,10 @@ mir_eval for scoring, scipy for the filter; this module only fixes their setting
   around it.
 * `pitch_track`: librosa.yin (de Cheveigne and Kawahara, JASA 2002), voiced where librosa.pyin
   agrees (see there); `pitch_agreement` scores two tracks with mir_eval.melody (raw pitch
-  accuracy on the frames voiced in both).
+  accuracy on the frames voiced in both). `segment_pitch`: one librosa.yin estimate per known
+  stretch of constant pitch (from a register dump), for notes too short for frame-based
+  tracking: a driver that changes a channel's period every video frame (16.7 ms) leaves pyin's
+  93 ms frames nothing steady to hear (nightmode's CH2 drum: 0 voiced frames either side).
 * `log_mel`: librosa.feature.melspectrogram (Hann window, Slaney mel scale and area
   normalisation) in dB; `log_mel_distance` is the mean absolute difference in dB after a common
   floor (top_db below the louder peak).
@@ -37,6 +40,7 @@ mir_eval for scoring, scipy for the filter; this module only fixes their setting
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import librosa
@@ -64,6 +68,7 @@ __all__ = [
     "onsets",
     "pitch_agreement",
     "pitch_track",
+    "segment_pitch",
     "rms_normalise",
 ]
 
@@ -198,6 +203,48 @@ def pitch_track(
     with np.errstate(invalid="ignore"):
         same_octave = np.abs(1200 * np.log2(f0 / coarse)) <= octave_cents
     return np.where(loud & voiced & same_octave, f0, np.nan)
+
+
+def segment_pitch(
+    x: np.ndarray,
+    rate_hz: float,
+    segments: list[tuple[int, int]],
+    expected_hz: np.ndarray,
+    *,
+    settle: int = 64,
+    bracket: float = 1.5,
+    silence_db: float = -30.0,
+) -> np.ndarray:
+    """Fundamental frequency (Hz) of each stretch [n0, n1) of x (samples) whose pitch is known
+    to be constant near expected_hz: one librosa.yin frame over the whole stretch, searching
+    expected / bracket to expected * bracket (a fifth either way: an octave error or a detuned
+    render is still measured, not forced onto the expected pitch). NaN (unvoiced) where the
+    stretch holds less than `bracket` periods of the lowest searched pitch (YIN needs the lag
+    inside the frame), where YIN's answer sits on the search's edge (no trough inside), or
+    where the stretch's RMS is more than `silence_db` below the loudest stretch's. The first
+    `settle` samples are skipped: a pulse channel takes a new period at the end of its current
+    duty step (Pan Docs, "Audio Registers")."""
+    x = mono(x)
+    f0 = np.full(len(segments), np.nan)
+    rms = np.zeros(len(segments))
+    for k, ((n0, n1), f) in enumerate(zip(segments, expected_hz, strict=True)):
+        y = x[max(n0 + settle, 0) : min(n1, len(x))]
+        if len(y) < 2:
+            continue
+        rms[k] = np.sqrt(np.mean(y**2))
+        fmin, fmax = f / bracket, min(f * bracket, rate_hz / 2)
+        if rate_hz / fmin >= len(y) - 1:
+            continue  # too short for this pitch
+        with warnings.catch_warnings():  # "less than two periods of fmin fit": by design
+            warnings.simplefilter("ignore", UserWarning)
+            est = librosa.yin(
+                y, fmin=fmin, fmax=fmax, sr=rate_hz, frame_length=len(y),
+                hop_length=len(y), center=False,
+            )[0]  # fmt: skip
+        if fmin * 1.01 < est < fmax / 1.01:
+            f0[k] = est
+    loud = rms >= rms.max() * 10 ** (silence_db / 20) if rms.max() > 0 else rms > 0
+    return np.where(loud, f0, np.nan)
 
 
 def cents(f_a: np.ndarray, f_b: np.ndarray) -> np.ndarray:
