@@ -11,13 +11,12 @@ Modules, one idea each:
 - `cpu_state`: the CPU state array (registers, IME, modes, T-cycle counter) and status codes
 - `bus`: the memory bus every access goes through, with its T-cycle; flat test memory and the
   hooks where cartridge, I/O, timer, PPU and APU plug in
-- `sm83`: the interpreter loop, GENERATED (do not edit) by `gen_sm83` (the opcodes) with
-  `gen_sm83_loop` (fetch, operand, read and write stages, interrupts, HALT)
+- `sm83`: the interpreter loop, GENERATED (do not edit) by `tools/gen_sm83.py` (the opcodes)
+  with `tools/gen_sm83_loop.py` (fetch, operand, read and write stages, interrupts, HALT)
 - `slots`: the bus state array's slots, one block per device
 - `timer`, `ppu` (timing only), `joypad`, `serial`, `dma`, `mbc` (mappers, cartridge RAM, MBC3
   clock): the devices behind the bus, each computed lazily from the T-cycle
 - `cpu`: run / step from Python
-- `single_step`: runs single-instruction CPU test vectors
 - `jit_cache`: flushes a module's numba cache when a source it depends on changed
 - `header`, `gbs`: cartridge and GBS files (plain Python)
 

@@ -10,7 +10,7 @@ the single place where:
   nothing does per-dot work;
 - writes to the sound registers FF10-FF3F are recorded with their T-cycle;
 - a trace of every access can be kept (the single-instruction test vectors compare it with the
-  M-cycle list of each test, `synthic.gb.single_step`).
+  M-cycle list of each test, `tests/single_step.py`).
 
 State: `Bus(mem, read_page, write_page, state, trace, apu, log_t, log_address, log_value,
 serial_out)`, a namedtuple of numpy arrays (numba compiles attribute access on a namedtuple to
@@ -51,7 +51,7 @@ Events: state[NEXT_EVENT_T] is no later than the earliest T-cycle at which some 
 on its own (a timer reload, VBlank or a STAT source, the end of a serial transfer). The CPU
 calls `service_events` at the first instruction boundary at or after it, and HALT/STOP/lock-up
 skip time straight to it, so idle time is free. A hook that changes a device's schedule lowers
-NEXT_EVENT_T. Between full boundaries the CPU tests only state[CHECK_T] (gen_sm83_loop):
+NEXT_EVENT_T. Between full boundaries the CPU tests only state[CHECK_T] (tools/gen_sm83_loop.py):
 `read_slow` and `write_slow` set it to 0, so that the CPU looks at NEXT_EVENT_T and IF again
 after any access that may have reached a device, and a write to the mapper's registers
 (0000-7FFF) drops the CPU's code window (FETCH_END = 0): the mapper may switch the pages it was

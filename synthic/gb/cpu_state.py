@@ -3,7 +3,7 @@
 Why an array: numba caches functions that take plain arrays (a jitclass argument defeats
 `cache=True`), and the interpreter loop (`synthic.gb.sm83.run`) works on the registers in this
 array directly (only PC and the T-cycle counter are copied to local variables), which is faster
-than locals in its large loop (see synthic.gb.gen_sm83_loop).
+than locals in its large loop (see tools/gen_sm83_loop.py).
 
 Layout (index constants below; every slot is an int64, 8-bit registers hold 0-255):
 

@@ -19,7 +19,7 @@ EXIT_REQUEST = 4  # 1: `run` must return STATUS_BUS_EXIT (a log to drain); Pytho
 WAKE_SOURCES = 5  # IE bits that some device could still raise (HALT lock-up test, below)
 HOST_WAKE = 6  # IE bits the host may raise (the joypad when a button script has presses left)
 CHECK_T = 7  # the CPU runs instructions without the full boundary check until this T-cycle
-# (synthic.gb.gen_sm83_loop); every slow access sets it to 0
+# (tools/gen_sm83_loop.py); every slow access sets it to 0
 FETCH_START = 12  # the CPU's code window: opcode fetches at FETCH_START <= PC < FETCH_END read
 FETCH_END = 13  # mem[FETCH_BASE + PC] directly; a mapper write (0000-7FFF) sets it to 0
 FETCH_BASE = 14

@@ -2,7 +2,7 @@
 ;
 ; Written by the Synthic project in SM83 assembly (sdasgb syntax); build with
 ;     python tests/roms/build_roms.py bench_cpu
-; (synthic/asm.py: assemble with sdasgb, link with sdldgb, lay out with makebin, header and
+; (tools/asm.py: assemble with sdasgb, link with sdldgb, lay out with makebin, header and
 ; checksums fixed up in Python). 32 KiB, no MBC. Includes hardware.inc (register names, from
 ; synthic/jukebox/driver).
 ;
