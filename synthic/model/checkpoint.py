@@ -30,7 +30,7 @@ def to_arrays(state: nnx.State) -> dict[str, jax.Array]:
 def from_arrays(state: nnx.State, arrays: dict) -> nnx.State:
     """`state` with its arrays replaced by `arrays` (as `to_arrays` names them)."""
     flat = [(k, v.replace(arrays["/".join(map(str, k))])) for k, v in nnx.to_flat_state(state)]
-    return nnx.State.from_flat_path(flat)  # (nnx.from_flat_state breaks the resume here)
+    return nnx.from_flat_state(flat, cls=type(state))
 
 
 def manager(directory: str | os.PathLike, keep_latest: int = 1) -> ocp.CheckpointManager:
