@@ -77,6 +77,8 @@ start() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     chmod 755 "$dir" # the munge user reaches its socket through it
+    runuser -u munge -- test -x "$dir" ||
+        fail "the munge user cannot reach $dir (a folder above it is private): take one under /tmp"
     mkdir -p "$dir/munge" "$dir/state" "$dir/spool"
     install -o munge -g munge -m 400 /etc/munge/munge.key "$dir/munge/munge.key"
     chown munge:munge "$dir/munge"
