@@ -138,6 +138,26 @@ def test_musical_statistics_alike_and_different():
         assert diff[name]["oa_generated"] < same[name]["oa_generated"]
 
 
+def test_reference_excerpts_match_the_generated_length():
+    """A held-out song is cut into excerpts as long as the generated songs: one 5-s song against
+    a whole tune gives several reference excerpts (so an intra-set distribution exists), and the
+    excerpts' note densities add up to the whole song's notes."""
+    from synthic.notes import notes
+
+    tune = demo.render("twinkle")
+    parts = report.excerpt_features(tune, 5.0)
+    assert len(parts) == int(tune.duration_seconds // 5)
+    counted = sum(p["note_density"].sum() * 5.0 for p in parts)
+    whole = [n for n in notes(tune) if n.onset < 5.0 * len(parts)]
+    assert counted == pytest.approx(len(whole))
+    assert len(report.excerpt_features(tune, 10 * tune.duration_seconds)) == 1
+    short = tune.between(0, 5 * CLOCK_HZ)
+    stats = report.musical_statistics([short, short], [tune])
+    for name in report.FEATURES:
+        assert stats[name]["reference_excerpts"] == len(parts) >= 2
+        assert 0 <= stats[name]["oa"] <= 1  # defined with a one-song reference set
+
+
 def test_longest_verbatim_of_a_copied_song():
     train = [TOK.encode(demo.render(n)) for n in demo.song_names()[:2]]
     index = report.TrainIndex(train)

@@ -41,6 +41,43 @@ def test_tied_embeddings():
     assert [n for n in names if "embed" in n] == ["embed/embedding"]  # no separate output layer
 
 
+def test_scored_outputs_are_a_proper_distribution_over_every_id():
+    """With `outputs` (the ids the output layer scores one by one) the other ids share one
+    logit: the softmax still sums to 1 over the whole vocabulary, every unscored id gets the same
+    share, `nll` equals the cross-entropy of the full logits, and training the "other" row moves
+    the unscored ids' probability (the gradient reaches it)."""
+    import optax
+
+    cfg = model_config("tiny", **SMALL, outputs=[9, 2, 5, 7, 3])
+    assert cfg.outputs == (2, 3, 5, 7, 9) and cfg.to_dict()["outputs"] == [2, 3, 5, 7, 9]
+    assert model_config("tiny", **SMALL, outputs=range(40)).outputs == ()  # all: the full layer
+    with pytest.raises(ValueError):
+        model_config("tiny", **SMALL, outputs=[40])
+    model = make_model(cfg)
+    model.eval()
+    x = jnp.asarray(np.random.default_rng(0).integers(0, 40, (2, 12)), jnp.int32)
+    logits = model(x[:, :-1])
+    assert logits.shape == (2, 11, 40)
+    p = jax.nn.softmax(logits)
+    np.testing.assert_allclose(p.sum(-1), 1.0, rtol=1e-5)
+    rest = np.setdiff1d(np.arange(40), cfg.outputs)
+    np.testing.assert_allclose(p[..., rest], p[..., rest[:1]].repeat(len(rest), -1), rtol=1e-5)
+    ce = optax.softmax_cross_entropy_with_integer_labels(logits, x[:, 1:])
+    np.testing.assert_allclose(model.nll(x[:, :-1], x[:, 1:]), ce, rtol=1e-5, atol=1e-6)
+    grads = nnx.grad(lambda m: m.nll(x[:, :-1], jnp.full_like(x[:, 1:], 30)).mean())(model)
+    assert float(jnp.abs(grads.other[...]).sum()) > 0
+    # the full layer, for comparison: no "other" row, the same interface
+    full = make_model(model_config("tiny", **SMALL))
+    full.eval()
+    assert not hasattr(full, "other")
+    np.testing.assert_allclose(
+        full.nll(x[:, :-1], x[:, 1:]),
+        optax.softmax_cross_entropy_with_integer_labels(full(x[:, :-1]), x[:, 1:]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
 def test_rotary_depends_on_relative_position():
     key = jax.random.key(0)
     q = jax.random.normal(key, (1, 1, 1, 8))

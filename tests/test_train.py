@@ -78,6 +78,8 @@ def test_exact_resume_and_export(dataset, tmp_path):
     # the export: the best parameters, loadable, scoring what the summary says
     model, summary = load_model(tmp_path / "b" / "model")
     assert summary["best_step"] == full["best_step"]
+    seen = np.unique(np.load(dataset / "train.tokens.npy")).tolist()
+    assert list(model.cfg.outputs) == summary["model"]["outputs"] == seen  # outputs: "seen"
     for name in ("config.json", "vocab.json", "metrics.jsonl", "loss.png", "params"):
         assert (tmp_path / "b" / "model" / name).exists()
     assert not list((tmp_path / "b").glob("*.tmp"))

@@ -128,7 +128,7 @@ def forward_cached(model, tokens: jax.Array, cache: tuple, pos) -> tuple[jax.Arr
         x = x + block.mlp(block.norm2(x))
         new_cache.append((kc, vc))
     x = model.norm(x)
-    return model.embed.attend(x).astype(jnp.float32), tuple(new_cache)
+    return model.logits(x), tuple(new_cache)
 
 
 # -- sampling masks ---------------------------------------------------------------------------

@@ -12,10 +12,13 @@ Shapes in comments: B batch, T time, C width, H heads, D head width, V vocabular
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import optax
 from flax import nnx
 
 
@@ -33,6 +36,9 @@ class ModelConfig:
     rope_base: float = 10_000.0  # rotary wavelength base
     dtype: str = "auto"  # compute dtype: "float32", "bfloat16", or "auto" (bf16 on a GPU/TPU)
     window: int = 0  # local attention: positions seen, itself included; 0: the whole context
+    # The ids the output layer scores one by one (sorted; () = every id). The others share one
+    # learned "other" logit, spread evenly over them (see Transformer.logits).
+    outputs: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.width % self.heads or (self.width // self.heads) % 2:
@@ -45,9 +51,14 @@ class ModelConfig:
             raise ValueError("dropout must be in [0, 1)")
         if self.dtype not in ("auto", "float32", "bfloat16"):
             raise ValueError(f"unknown dtype {self.dtype!r}")
+        outputs = tuple(sorted({int(i) for i in self.outputs}))
+        if outputs and not 0 <= outputs[0] <= outputs[-1] < self.vocab_size:
+            raise ValueError(f"output ids must lie in [0, {self.vocab_size})")
+        object.__setattr__(self, "outputs", () if len(outputs) == self.vocab_size else outputs)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as JSON gives them back (`outputs` a list)."""
+        return {**asdict(self), "outputs": list(self.outputs)}
 
     def compute_dtype(self):
         if self.dtype == "auto":
@@ -154,13 +165,55 @@ class Transformer(nnx.Module):
         )
         self.blocks = nnx.List([Block(cfg, rngs=rngs) for _ in range(cfg.layers)])
         self.norm = nnx.RMSNorm(cfg.width, rngs=rngs)
+        if cfg.outputs:
+            self.other = nnx.Param(init(rngs.params(), (cfg.width,)))  # the "other" row
 
     def __call__(self, tokens: jax.Array) -> jax.Array:
+        return self.logits(self.features(tokens))
+
+    def features(self, tokens: jax.Array) -> jax.Array:
+        """The final normalised residual stream (B, T, C) of token ids (B, T)."""
         x = self.embed(tokens)  # (B, T, C)
         for block in self.blocks:
             x = block(x)
-        x = self.norm(x)
-        return self.embed.attend(x).astype(jnp.float32)  # tied output layer: (B, T, V)
+        return self.norm(x)
+
+    def _scored(self, x: jax.Array) -> jax.Array:
+        """Logits (B, T, K + 1) of the K output ids and, last, of "other": the tied embedding's
+        rows of those ids and the `other` vector."""
+        table = self.embed.embedding[...]
+        w = jnp.concatenate([table[jnp.asarray(self.cfg.outputs)], self.other[...][None]])
+        return (x @ w.T.astype(x.dtype)).astype(jnp.float32)
+
+    def logits(self, x: jax.Array) -> jax.Array:
+        """Next-token logits (B, T, V) in float32 of features x. With a full output layer the
+        tied embedding scores every id. With `cfg.outputs` (K ids) it scores those K and one
+        "other" logit l_o; each of the V - K other ids gets l_o - log(V - K), so softmax gives
+        them together the probability "other" has among K + 1 (a proper distribution over every
+        id, and the matrix product costs K + 1 rows instead of V)."""
+        if not self.cfg.outputs:
+            return self.embed.attend(x).astype(jnp.float32)  # tied output layer: (B, T, V)
+        scored = self._scored(x)
+        rest = self.cfg.vocab_size - len(self.cfg.outputs)
+        full = jnp.broadcast_to(scored[..., -1:] - math.log(rest), (*x.shape[:-1],
+                                self.cfg.vocab_size))  # fmt: skip
+        return full.at[..., jnp.asarray(self.cfg.outputs)].set(scored[..., :-1])
+
+    def nll(self, tokens: jax.Array, targets: jax.Array) -> jax.Array:
+        """Per-token negative log-likelihood in nats (B, T) of `targets` after `tokens`: the
+        same as the cross-entropy of `self(tokens)`, computed on the K + 1 scored logits only."""
+        x = self.features(tokens)
+        if not self.cfg.outputs:
+            logits = self.embed.attend(x).astype(jnp.float32)
+            return optax.softmax_cross_entropy_with_integer_labels(logits, targets)
+        scored = self._scored(x)
+        k = len(self.cfg.outputs)
+        where = np.full(self.cfg.vocab_size, k, np.int32)  # id -> its column; "other": k
+        where[list(self.cfg.outputs)] = np.arange(k)
+        col = jnp.asarray(where)[targets]
+        picked = jnp.take_along_axis(scored, col[..., None], axis=-1)[..., 0]
+        spread = jnp.where(col == k, math.log(self.cfg.vocab_size - k), 0.0)
+        return jax.nn.logsumexp(scored, axis=-1) - picked + spread
 
 
 def make_model(cfg: ModelConfig, seed: int = 0) -> Transformer:

@@ -41,7 +41,10 @@ song each channel sounds, 4). For each feature the Euclidean distances between t
 one set (intra-set) and between the songs of two sets (inter-set) each get a Gaussian kernel
 density (scipy); the overlapping area OA is the integral of the smaller density (1: the sets
 are alike, 0: nothing in common). `oa` compares the reference (test) set's intra-set distances
-with the inter-set ones, `oa_generated` the generated set's.
+with the inter-set ones, `oa_generated` the generated set's. Like is compared with like: the
+reference set is the held-out songs cut into excerpts as long as the generated songs (their
+median length; the notes of the whole song, cut at the excerpt's bounds), so a test set of one
+long song still gives a distribution, and a density counts notes over the same span.
 """
 
 from __future__ import annotations
@@ -115,8 +118,6 @@ class ModelScorer:
         import jax.numpy as jnp
         from flax import nnx
 
-        from synthic.model.evaluate import token_nll
-
         self.context = int(summary["model"]["context"])
         self.stride = summary.get("train", {}).get("eval_stride") or None
         self.batch = batch
@@ -125,7 +126,7 @@ class ModelScorer:
         @jax.jit
         def nll(state, tokens, scored):
             m = nnx.merge(graphdef, state)
-            return jnp.sum(token_nll(m(tokens[:, :-1]), tokens[:, 1:]) * scored, axis=1)
+            return jnp.sum(m.nll(tokens[:, :-1], tokens[:, 1:]) * scored, axis=1)
 
         self._nll = nll
 
@@ -342,10 +343,37 @@ def validity(rec, ids: np.ndarray, *, render: bool = True, rate_hz: int = 44_100
 
 def song_features(rec) -> dict[str, np.ndarray]:
     """The note-view features of one song (module docstring)."""
-    from synthic.notes import note_density, notes, pitch_class_histogram
+    from synthic.notes import notes
+
+    return _features(notes(rec), max(rec.duration_seconds, 1e-9))
+
+
+def excerpt_features(rec, seconds: float) -> list[dict[str, np.ndarray]]:
+    """The features of each excerpt of `seconds` of `rec` (consecutive, from the start; at
+    least one, the whole song when it is shorter): the song's notes that start in the excerpt,
+    their durations cut at its end."""
+    import dataclasses
+
+    from synthic.notes import notes
 
     ns = notes(rec)
-    seconds = max(rec.duration_seconds, 1e-9)
+    total = rec.duration_seconds
+    seconds = max(min(seconds, total), 1e-9)
+    out = []
+    for k in range(max(1, int(total / seconds + 1e-9))):
+        start, end = k * seconds, (k + 1) * seconds
+        part = [
+            dataclasses.replace(n, onset=n.onset - start, duration=min(n.duration, end - n.onset))
+            for n in ns
+            if start <= n.onset < end
+        ]
+        out.append(_features(part, seconds))
+    return out
+
+
+def _features(ns, seconds: float) -> dict[str, np.ndarray]:
+    from synthic.notes import note_density, pitch_class_histogram
+
     pitches = [n.midi for n in ns if n.channel <= 3 and n.midi is not None]
     onsets = np.sort([n.onset for n in ns])
     ioi = np.histogram(np.diff(onsets), bins=IOI_BINS)[0].astype(np.float64)
@@ -401,9 +429,11 @@ def overlapping_area(a: np.ndarray, b: np.ndarray, points: int = 2000) -> float:
 
 def musical_statistics(generated: Sequence, reference: Sequence) -> dict:
     """Per feature: `oa` (reference intra-set vs inter-set), `oa_generated` (generated intra-set
-    vs inter-set) and each set's mean feature distance within itself."""
+    vs inter-set) and each set's mean feature distance within itself. The reference songs are
+    cut into excerpts of the generated songs' median length (module docstring)."""
     fg = [song_features(r) for r in generated]
-    fr = [song_features(r) for r in reference]
+    length = float(np.median([r.duration_seconds for r in generated]))
+    fr = [f for r in reference for f in excerpt_features(r, length)]
     out = {}
     for name in FEATURES:
         g = np.array([f[name] for f in fg])
@@ -416,6 +446,8 @@ def musical_statistics(generated: Sequence, reference: Sequence) -> dict:
             "intra_generated_mean": float(np.mean(intra_g)) if len(intra_g) else float("nan"),
             "intra_reference_mean": float(np.mean(intra_r)) if len(intra_r) else float("nan"),
             "inter_mean": float(np.mean(inter)) if len(inter) else float("nan"),
+            "generated_songs": len(fg),
+            "reference_excerpts": len(fr),
         }
     return out
 
@@ -584,10 +616,22 @@ def metrics(
     return out
 
 
+def _finite(x):
+    """NaN and infinities (a figure with nothing to measure) become null: JSON has no NaN."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    if isinstance(x, float | np.floating) and not math.isfinite(x):
+        return None
+    return x
+
+
 def write_json(data: dict, path: str | os.PathLike) -> None:
+    """Write `data` as strict JSON (NaN as null) atomically."""
     from synthic.events.atomic import atomic_output
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, default=float)
+        json.dump(_finite(data), f, indent=1, default=float, allow_nan=False)
         f.write("\n")
