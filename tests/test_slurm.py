@@ -220,8 +220,8 @@ def timed(cwd: Path, *cmd: str, env: dict | None = None) -> tuple[float, str]:
 def startup_figures(run: Path) -> list[tuple[str, float]]:
     """What every job pays before its own work, measured in the finished SLURM checkout (warm
     caches, as on a node after its first job): Python with Snakemake parsing the Snakefile and
-    building the job's DAG (the inventory read included), the package's imports, and numba's
-    load of the cached emulator and renderer."""
+    building the job's DAG (the inventory read included), the command line's start (every
+    command's parser is built), and numba's load of the cached emulator and renderer."""
     figures = []
     name = sorted(p.name for p in (run / "results" / "recordings").iterdir())[0]
     took, _ = timed(
@@ -237,8 +237,8 @@ def startup_figures(run: Path) -> list[tuple[str, float]]:
         f"results/recordings/{name}",
     )
     figures.append(("snakemake: start, parse, DAG (dry run of one recording)", took))
-    took, _ = timed(run, sys.executable, "-c", "import synthic.cli")
-    figures.append(("python -c 'import synthic.cli'", took))
+    took, _ = timed(run, sys.executable, "-m", "synthic", "record", "--help")
+    figures.append(("python -m synthic record --help (Python, the package, its parsers)", took))
     took, out = timed(run, sys.executable, "-m", "synthic", "compile")
     figures.append(
         (
