@@ -44,7 +44,7 @@ def _batches(text: str) -> list[int]:
 
 def add_arguments(p) -> None:
     from synthic.cli import _number, int_between, seed
-    from synthic.model.model import PRESETS
+    from synthic.model.presets import PRESETS
 
     p.add_argument("--size", choices=list(PRESETS), default="tiny", help="model preset")
     p.add_argument(

@@ -117,7 +117,7 @@ def _budget(text: str) -> float:
 
 def add_arguments(p) -> None:
     from synthic.cli import int_between, seed
-    from synthic.model.model import PRESETS
+    from synthic.model.presets import PRESETS
 
     p.add_argument(
         "manifest",

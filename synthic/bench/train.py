@@ -27,7 +27,7 @@ import time
 
 def add_arguments(p) -> None:
     from synthic.cli import int_between, seed
-    from synthic.model.model import PRESETS
+    from synthic.model.presets import PRESETS
 
     p.add_argument("--size", choices=list(PRESETS), default="tiny", help="model preset")
     p.add_argument("--steps", type=int_between(1, 100_000), default=10, help="steps per round")
@@ -135,7 +135,7 @@ def run(args) -> int:
 
         context = json.loads((Path(args.model) / "config.json").read_text())["model"]["context"]
     else:
-        from synthic.model.model import PRESETS
+        from synthic.model.presets import PRESETS
 
         context = args.context or PRESETS[args.size]["context"]
     tokens, vocab, data_source = _tokens(args, context)

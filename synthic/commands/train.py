@@ -9,7 +9,7 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     from synthic.cli import HelpFormatter
-    from synthic.model.model import PRESETS
+    from synthic.model.presets import PRESETS
 
     p = sub.add_parser(
         "train",
