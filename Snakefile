@@ -25,5 +25,6 @@ rule all:
     default_target: True
     input:
         "results/wav",
+        "results/songs",
         "results/recordings.tsv",
-        "results/dataset",
+        "results/eval/metrics.json",

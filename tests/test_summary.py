@@ -1,5 +1,5 @@
-"""The summary table and the collected renders: built from what is on disk, never crashing on
-it, and never taking files from outside the inputs' own folders."""
+"""The summary table: built from what is on disk, never crashing on it, counting only the
+renders in the inputs' own folders."""
 
 from __future__ import annotations
 
@@ -39,9 +39,15 @@ def test_summary_survives_bad_metadata_and_damaged_outcomes(tmp_path, cli, monke
               ("good", "number", "damaged", "crashed", "pending")]  # fmt: skip
     skipped = [Skipped("/c/pipe.gb", "not a regular file (a FIFO)", "/c/pipe.gb")]
     write_inventory(inputs, skipped, tmp_path / "inventory.tsv")
+    renders = tmp_path / "render"
+    for name, files in {"good": ["a.wav"], "number": ["x.txt"], "old": ["o.wav"]}.items():
+        (renders / name).mkdir(parents=True)
+        for f in files:
+            (renders / name / f).write_bytes(b"RIFF")
     code, out, err = cli(
         "summary", "--inventory", str(tmp_path / "inventory.tsv"), "--recordings",
-        str(rec_dir), "--logs", str(logs), "-o", str(tmp_path / "recordings.tsv"),
+        str(rec_dir), "--logs", str(logs), "--renders", str(renders),
+        "-o", str(tmp_path / "recordings.tsv"),
     )  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(tmp_path / "recordings.tsv", sep="\t", dtype=str).fillna("")
@@ -53,6 +59,9 @@ def test_summary_survives_bad_metadata_and_damaged_outcomes(tmp_path, cli, monke
     assert rows["pending"] == ("not run", "")
     assert rows["/c/pipe.gb"] == ("skipped", "not a regular file (a FIFO)")
     assert "failed: /c/crashed.gb: boom" in err
+    renders = {r.name or r.input: int(r.renders) for r in table.itertuples()}
+    assert renders == {"good": 1, "number": 0, "damaged": 0, "crashed": 0, "pending": 0,
+                       "/c/pipe.gb": 0}  # fmt: skip
 
 
 def test_record_outcome_refuses_a_bad_input_without_failing(tmp_path, cli):
@@ -88,20 +97,3 @@ def test_record_from_the_inventory_checks_the_sha1(tmp_path, cli):
                        "-o", str(tmp_path / "r3"))  # fmt: skip
     assert code == 2 and "no input named 'nope'" in err
 
-
-def test_collect_takes_only_the_renders_of_listed_inputs(tmp_path, cli):
-    renders = tmp_path / "render"
-    for name in ("a", "b", "old"):
-        (renders / name).mkdir(parents=True)
-        (renders / name / f"{name}.wav").write_bytes(b"RIFF")
-    (renders / "a/notes.txt").write_text("x")
-    inputs = [Input(n, f"/c/{n}.vgm", None, "vgm", "0" * 40) for n in ("a", "b")]
-    write_inventory(inputs, [], tmp_path / "inv.tsv")
-    code, out, err = cli("collect", "--inventory", str(tmp_path / "inv.tsv"), "--renders",
-                         str(renders), "-o", str(tmp_path / "wav"))  # fmt: skip
-    assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "wav").iterdir()) == ["a.wav", "b.wav"]
-    write_inventory([], [], tmp_path / "empty.tsv")
-    code, out, err = cli("collect", "--inventory", str(tmp_path / "empty.tsv"), "--renders",
-                         str(renders), "-o", str(tmp_path / "none"))  # fmt: skip
-    assert code == 0 and list((tmp_path / "none").iterdir()) == []

@@ -78,12 +78,13 @@ def test_snakemake_lint_is_clean(checkout):
 def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
     """The default plans the jukebox collection, one job per ROM, then the inventory of what
     they hold (a checkpoint: the record and render jobs are planned once it is written), the
-    summary table and the collection of the renders; roms=demo plans the demo tunes instead;
-    a bad jukebox setting is named."""
+    summary table, and the stages after them (split, tokens, model, songs, evaluation) once
+    each; roms=demo plans the demo tunes instead; a bad jukebox setting is named."""
     roms = yaml.safe_load((checkout / "config.yaml").read_text())["jukebox"]["roms"]
     out = snakemake(checkout, "-n", "--cores", "2")
     assert out.returncode == 0, out.stderr
-    rules = ("jukebox", "compile", "inventory", "record", "summary", "collect_wav", "demo")
+    rules = ("jukebox", "compile", "inventory", "record", "summary", "demo")
+    rules += ("split", "tokenize", "train", "generate", "songs", "evaluate")
     planned = {r: jobs_run(out, r) for r in rules}
     assert planned == {
         "jukebox": roms,
@@ -91,8 +92,8 @@ def test_dry_run_on_a_clean_checkout(checkout, tmp_path):
         "inventory": 1,
         "record": 0,
         "summary": 1,
-        "collect_wav": 1,
         "demo": 0,
+        **{r: 1 for r in ("split", "tokenize", "train", "generate", "songs", "evaluate")},
     }
     assert "checkpoint jobs" in out.stdout + out.stderr
     assert f"results/jukebox/jukebox_{roms:02d}.gb" in out.stdout
@@ -141,7 +142,7 @@ def test_default_workflow_runs_and_only_rebuilds_what_is_stale(checkout, tmp_pat
 
     settings = tmp_path / "small.yaml"
     settings.write_text(SMALL_JUKEBOX)
-    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    out = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert out.returncode == 0, out.stderr[-3000:]
     assert jobs_run(out, "compile") == 1  # once, before the recordings
     assert "emulator: ready in" in (checkout / "results/compiled.txt").read_text()
@@ -156,28 +157,25 @@ def test_default_workflow_runs_and_only_rebuilds_what_is_stale(checkout, tmp_pat
     for rule in ("jukebox", "record", "render"):
         assert len(list((checkout / "logs" / rule).glob("jukebox_0*.log"))) == 2
         assert len(list((checkout / "benchmarks" / rule).glob("jukebox_0*.tsv"))) == 2
-    wavs = sorted(p.name for p in (checkout / "results/wav").glob("*.wav"))
-    assert wavs == ["jukebox_01.wav", "jukebox_02.wav"]
+    assert list(table["renders"]) == [1, 1]
     for name in names:
-        samples, rate = soundfile.read(checkout / f"results/wav/{name}.wav")
+        samples, rate = soundfile.read(checkout / f"results/render/{name}/{name}.wav")
         assert len(samples) == pytest.approx(30 * rate, abs=rate // 10)
         rec = events.read(checkout / f"results/recordings/{name}/{name}.events")
         assert rec.meta.get("markers"), "no button presses while recording"
         for channel in (1, 2, 3, 4):  # music on every channel, each heard alone
             solo = audio.render_recording(rec, solo=channel)
             assert audio.quality(solo, 44_100).rms_dbfs > -45, f"{name}: CH{channel}"
-    again = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    again = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert "Nothing to be done" in again.stdout + again.stderr
 
     # One more ROM: the others are not rebuilt (ROM i does not depend on jukebox.roms).
     settings.write_text(SMALL_JUKEBOX.replace("roms: 2", "roms: 3"))
-    more = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    more = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert more.returncode == 0, more.stderr[-3000:]
-    ran = {r: jobs_run(more, r) for r in ("jukebox", "compile", "record", "render", "collect_wav")}
-    assert ran == {"jukebox": 1, "compile": 0, "record": 1, "render": 1, "collect_wav": 1}, (
-        more.stdout
-    )
-    assert len(list((checkout / "results/wav").glob("*.wav"))) == 3
+    ran = {r: jobs_run(more, r) for r in ("jukebox", "compile", "record", "render", "summary")}
+    assert ran == {"jukebox": 1, "compile": 0, "record": 1, "render": 1, "summary": 1}, more.stdout
+    assert len(list((checkout / "results/render").glob("*/*.wav"))) == 3
 
 
 @pytest.mark.slow
@@ -230,7 +228,8 @@ def outcomes(checkout: Path, folder: Path) -> dict[str, tuple[str, str]]:
 
 def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path):
     """`snakemake --cores N results/wav/ --config roms=PATH` (the README's form): the folder
-    comes as a string and its inputs are planned, one record and one render job each."""
+    comes as a string and its inputs are planned, one record and one prune job each, then the
+    model and its songs once."""
     folder = tmp_path / "my collection"
     folder.mkdir()
     shutil.copy(vectors / "vgm/spooky_birthday.vgm", folder / "a.vgm")
@@ -241,16 +240,18 @@ def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path
     assert listed.returncode == 0, listed.stderr
     out = snakemake(checkout, "-n", "--cores", "2", "results/wav/", "--config", f"roms={folder}")
     assert out.returncode == 0, out.stderr
-    planned = {
-        r: jobs_run(out, r) for r in ("jukebox", "compile", "record", "render", "collect_wav")
-    }
+    stages = ("jukebox", "compile", "record", "render", "prune", "train", "generate", "songs")
+    planned = {r: jobs_run(out, r) for r in stages}
     compiled = (checkout / "results/compiled.txt").exists()  # an earlier test may have run it
     assert planned == {
         "jukebox": 0,
         "compile": 0 if compiled else 1,
         "record": 2,
-        "render": 2,
-        "collect_wav": 1,
+        "render": 0,  # the recordings' renders are not on the way to the new songs
+        "prune": 2,
+        "train": 1,
+        "generate": 1,
+        "songs": 1,
     }
     assert "results/recordings/a" in out.stdout and "results/recordings/b" in out.stdout
     readme = (ROOT / "README.md").read_text()
@@ -258,13 +259,13 @@ def test_collection_folder_given_on_the_command_line(checkout, vectors, tmp_path
 
 
 def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, vectors, tmp_path):
-    """Good and broken inputs: the main target is reached with the good ones (no --keep-going
-    needed), and the summary table names each broken one with its reason."""
+    """Good and broken inputs: the recording stage's table is reached with the good ones (no
+    --keep-going needed) and names each broken one with its reason."""
     folder = tmp_path / "collection"
     broken_and_good_collection(folder, vectors)
     settings = tmp_path / "short.yaml"
     settings.write_text(f"roms: {folder}\nrecord:\n  seconds: 20\n")
-    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    out = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert out.returncode == 0, out.stderr[-3000:]
     outcome = outcomes(checkout, folder)
     assert outcome["Spooky Birthday.vgm"][0] == "recorded"
@@ -287,10 +288,11 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
         assert writes > 20 * 59  # init's writes, then one per play call (VBlank: 59.7 Hz)
         rec = events.read(f)
         assert rec.value[rec.address == 0xFF11][0] == (k - 1) << 6  # init got its song number
-    # Only the broken inputs were refused; the good ones are in results/wav/.
+    # Only the broken inputs were refused; the good ones are rendered.
     refused = {k for k, (o, _) in outcome.items() if o == "refused"}
     assert refused == {"random.gb", "truncated.gb", "colour.gb"}
-    wavs = sorted(p.name for p in (checkout / "results/wav").glob("*.wav"))
+    names = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")["name"].dropna()
+    wavs = sorted(p.name for n in names for p in (checkout / "results/render" / n).glob("*.wav"))
     assert wavs == sorted(
         ["spooky_birthday.wav", "pack_music_hell.wav", "music.wav"]
         + [f"tune.song{k:02d}.wav" for k in (1, 2, 3)]
@@ -298,12 +300,12 @@ def test_workflow_records_a_collection_and_reports_each_broken_input(checkout, v
     assert "refused" in (checkout / "logs/summary.log").read_text()
 
     # Nothing changed: nothing to do (the inventory is not made again, nothing is recorded).
-    same = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    same = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert "Nothing to be done" in same.stdout + same.stderr, same.stdout
 
     # Adding a file records that file only.
     events.write(demo.render("twinkle"), folder / "sub/added.vgz")
-    again = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    again = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert jobs_run(again, "record") == 1 and jobs_run(again, "inventory") == 1, again.stdout
     assert "2 read, 9 unchanged" in (checkout / "logs/inventory.log").read_text()
     table = pd.read_csv(checkout / "results/recordings.tsv", sep="\t")
@@ -326,8 +328,8 @@ HOSTILE_NAMES = [
 def test_hostile_names_run_no_command_and_every_input_has_an_outcome(checkout, tmp_path):
     """File, folder and zip member names with shell syntax, quotes, newlines, a leading `-`,
     undecodable bytes and 255 characters; a FIFO and /dev/zero behind input names; a corrupt
-    ROM. The workflow runs to results/wav/, no command in a name runs (no sentinel file), and
-    each input is recorded or in the summary table with a reason."""
+    ROM. The workflow runs to the recording stage's table and the renders, no command in a name
+    runs (no sentinel file), and each input is recorded or in the summary table with a reason."""
     folder = tmp_path / "$(touch PWNED) pack"
     folder.mkdir()
     song = demo.render("twinkle")
@@ -354,7 +356,7 @@ def test_hostile_names_run_no_command_and_every_input_has_an_outcome(checkout, t
     settings = tmp_path / "hostile.yaml"
     settings.write_text(yaml.safe_dump({"roms": str(folder)}))
 
-    out = snakemake(checkout, "--cores", "2", "results/wav/", "--configfile", settings)
+    out = snakemake(checkout, "--cores", "2", "results/recordings.tsv", "--configfile", settings)
     assert out.returncode == 0, out.stderr[-3000:]
     sentinels = [p for base in (checkout, tmp_path, Path.cwd()) for p in base.rglob("PWNED")]
     assert sentinels == []
@@ -367,25 +369,29 @@ def test_hostile_names_run_no_command_and_every_input_has_an_outcome(checkout, t
     assert "unsupported cartridge type" in reasons["-corrupt $(touch PWNED).gb"]
     assert r"caf\xe9 \xff.vgm" in reasons and r"new\nline.vgm" in reasons
     recorded = table[table.outcome == "recorded"]
-    assert sorted(p.stem for p in (checkout / "results/wav").glob("*.wav")) == sorted(recorded.name)
+    names = table[table.name != ""].name
+    rendered = [p for n in names for p in (checkout / "results/render" / n).glob("*.wav")]
+    assert sorted(p.stem for p in rendered) == sorted(recorded.name)
     for name in recorded.name:
         assert (checkout / f"results/recordings/{name}/{name}.events").exists()
 
 
 def test_empty_collection_is_an_error_that_links_nothing(checkout, tmp_path):
-    """A folder with no usable input stops the run with the reason; results/wav/ is not made
-    (before: every .wav anywhere in the project was hard-linked into it)."""
+    """A folder with no usable input stops the run with the reason; nothing downstream is made
+    (once: every .wav anywhere in the project was hard-linked into results/wav/)."""
     folder = tmp_path / "empty"
     folder.mkdir()
     (folder / "notes.txt").write_text("not an input")
     (checkout / "stray").mkdir(exist_ok=True)
     soundfile.write(checkout / "stray/stray.wav", np.zeros((100, 2)), 44100)
     shutil.rmtree(checkout / "results/wav", ignore_errors=True)
+    (checkout / "results/recordings.tsv").unlink(missing_ok=True)
     out = snakemake(checkout, "--cores", "1", "results/wav/", "--config", f"roms={folder}")
     assert out.returncode != 0
     log = (checkout / "logs/inventory.log").read_text()
     assert f"{folder}: no usable input" in log
     assert not (checkout / "results/wav").exists()
+    assert not (checkout / "results/recordings.tsv").exists()
 
 
 def test_dataset_from_the_demo_tunes(checkout):
@@ -419,30 +425,46 @@ def test_dataset_from_the_demo_tunes(checkout):
 
 
 def test_model_and_new_songs_with_the_quick_configuration(checkout):
-    """`snakemake results/eval/metrics.json --configfile config.quick.yaml`: the demo tunes
-    become a dataset, a tiny model trains (checkpoints in results/train/, the export in
-    results/model/), writes two songs that decode, as every generated song must, to valid
-    recordings, and is evaluated beside its baselines."""
+    """The README's quick run, `snakemake results/wav/ --cores 2 --configfile config.quick.yaml`:
+    the demo tunes become a dataset, a tiny model trains (checkpoints in results/train/, the
+    export in results/model/) and writes two songs, which pass the quality gate into
+    results/wav/ and are written as .events, VGM, MIDI and a ROM into results/songs/; then
+    `results/eval/metrics.json` holds every figure (no null). The renders of the recordings are
+    no part of results/wav/ (they go to results/render/ with the summary table)."""
     import json
 
-    out = snakemake(
-        checkout, "results/eval/metrics.json", "--cores", "2", "--configfile", "config.quick.yaml"
-    )
+    import mido
+
+    from synthic import audio
+    from synthic.gb.header import parse_header
+
+    quick = ("--cores", "2", "--configfile", "config.quick.yaml")
+    out = snakemake(checkout, "results/wav/", *quick)
     assert out.returncode == 0, out.stderr[-3000:]
     model = checkout / "results/model"
     assert (model / "config.json").exists() and (model / "loss.png").exists()
     assert (checkout / "results/train/checkpoints").is_dir()  # no declared output: kept
-    songs = sorted((checkout / "results/generated").glob("song_*.events"))
-    assert len(songs) == 2
-    for song in songs:
-        rec = events.read(song)
+    wavs = sorted(p for p in (checkout / "results/wav").iterdir() if not p.name.startswith("."))
+    assert [p.name for p in wavs] == ["song_01.wav", "song_02.wav"]  # only generated songs
+    for wav in wavs:
+        samples, rate = soundfile.read(wav)
+        assert audio.quality(samples, rate).ok
+        stem = checkout / "results/songs" / wav.stem
+        rec = events.read(stem.with_suffix(".events"))
         assert rec.duration_seconds >= 4.9 and len(rec) > 0
+        assert len(events.read(stem.with_suffix(".vgm"))) == len(rec)
+        assert mido.MidiFile(stem.with_suffix(".mid")).length > 0
+        assert parse_header(stem.with_suffix(".gb").read_bytes()).title
+
+    out = snakemake(checkout, "results/eval/metrics.json", *quick)
+    assert out.returncode == 0, out.stderr[-3000:]
     metrics = json.loads((checkout / "results/eval/metrics.json").read_text())
-    for key in ("bits_per_token", "bits_per_second"):
-        assert metrics["model"][key] > 0
-    assert metrics["baseline"]["bits_per_second"] > 0
+    for part in ("model", "baseline", "copy"):
+        for key in ("bits_per_token", "bits_per_second", "bits_per_write"):
+            assert metrics[part][key] > 0, (part, key)
     assert 0 <= metrics["generated"]["validity_rate"] <= 1
-    again = snakemake(
-        checkout, "results/eval/metrics.json", "--cores", "2", "--configfile", "config.quick.yaml"
-    )
+    assert metrics["generated"]["longest_verbatim_seconds"] >= 0
+    for name, figures in metrics["musical"].items():
+        assert all(v is not None for v in figures.values()), name
+    again = snakemake(checkout, "results/wav/", "results/eval/metrics.json", *quick)
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -3,7 +3,8 @@
 Built by the workflow's `summary` rule (`synthic summary`) from the inventory and what is on
 disk: each input's `outcome.json` (recorded, silent, or refused with the reason: a bad input is
 an outcome, not a failed job), the recordings of an input recorded before outcomes existed, the
-last error line of the log of a job that crashed, and the files the inventory skipped.
+last error line of the log of a job that crashed, the files the inventory skipped, and the
+renders of each input the quality gate kept (results/render/NAME/).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from synthic.events import native
 from synthic.events.registers import CLOCK_HZ
 from synthic.record.outcome import read_outcome
 
-COLUMNS = ["input", "name", "kind", "outcome", "recordings", "seconds", "writes", "reason"]
+COLUMNS = [
+    "input", "name", "kind", "outcome", "recordings", "seconds", "writes", "renders", "reason"
+]  # fmt: skip
+AUDIO_SUFFIXES = (".wav", ".flac")
 MAX_LOG_BYTES = 1 << 20  # only the end of a longer log is read
 
 
@@ -53,12 +57,22 @@ def _from_recordings(files: list[Path]) -> dict:
                 seconds=round(seconds, 1), writes=writes, reason="; ".join(stops))  # fmt: skip
 
 
+def _renders(renders_dir, name: str) -> int:
+    folder = Path(renders_dir) / name if renders_dir is not None else None
+    if folder is None or not folder.is_dir():
+        return 0
+    return sum(1 for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+
+
 def summarise(
     inputs: list[Input],
     skipped: list[Skipped],
     recordings_dir: str | os.PathLike,
     logs_dir: str | os.PathLike,
+    renders_dir: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
+    """The table (COLUMNS); `renders` counts the audio files the quality gate kept in
+    renders_dir/NAME/ (0 without renders_dir)."""
     rows = []
     for item in inputs:
         folder = Path(recordings_dir) / item.name
@@ -76,10 +90,12 @@ def summarise(
             outcome = "failed" if log.exists() else "not run"
             row.update(outcome=outcome, recordings=0, seconds=0.0, writes=0,
                        reason=_last_line(log) if log.exists() else "")  # fmt: skip
+        row["renders"] = _renders(renders_dir, item.name)
         rows.append(row)
     for s in skipped:
         rows.append({"input": s.label, "name": "", "kind": "", "outcome": "skipped",
-                     "recordings": 0, "seconds": 0.0, "writes": 0, "reason": s.reason})  # fmt: skip
+                     "recordings": 0, "seconds": 0.0, "writes": 0, "renders": 0,
+                     "reason": s.reason})  # fmt: skip
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

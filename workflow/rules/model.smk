@@ -1,8 +1,8 @@
 # The model: a Flax transformer trained on results/dataset/ (results/model/ is the exported best
 # model; checkpoints, metrics.jsonl and loss.png live in results/train/, which is no declared
 # output, so a failed or interrupted job keeps them and a rerun resumes), and new songs sampled
-# from it (results/generated/: song_NN.events, .wav behind the quality gate, generate.tsv).
-# Not in the default target yet: `snakemake --cores 2 results/eval/metrics.json`.
+# from it (results/generated/: song_NN.events, .wav behind the quality gate, generate.tsv); the
+# songs the gate passed go to results/wav/ (WAV) and results/songs/ (.events, .vgm, .mid, .gb).
 
 
 rule train:
@@ -52,6 +52,22 @@ rule generate:
         "--seconds {params.seconds} --temperature {params.temperature} --top-k {params.top_k} "
         "--top-p {params.top_p} --repetition-penalty {params.penalty} "
         "--no-repeat-ngram {params.ngram} --seed {params.seed} > {log:q} 2>&1"
+
+
+rule songs:
+    input:
+        "results/generated",
+    output:
+        wav=directory("results/wav"),
+        songs=directory("results/songs"),
+    log:
+        "logs/songs.log",
+    conda:
+        "../../envs/synthic.yaml"
+    threads: 1
+    shell:
+        "python -m synthic songs {input:q} -o {output.songs:q} --wav {output.wav:q} "
+        "> {log:q} 2>&1"
 
 
 # The figures of the model on the test set, beside the n-gram and copy baselines trained on the

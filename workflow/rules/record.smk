@@ -35,12 +35,16 @@ rule record:
 
 
 # The table of every input and its outcome: recorded, silent, refused (with the reason),
-# failed (a crashed job: the last error line of its log) or skipped when listed.
+# failed (a crashed job: the last error line of its log) or skipped when listed, and the renders
+# of each that the quality gate kept.
 rule summary:
     input:
         inventory=inventory_file,
         recordings=lambda wildcards: expand(
             "results/recordings/{name}", name=sorted(inventory())
+        ),
+        renders=lambda wildcards: expand(
+            "results/render/{name}", name=sorted(inventory())
         ),
     output:
         "results/recordings.tsv",

@@ -1,6 +1,7 @@
 # Render: every recording becomes audio through the DMG APU model (results/render/<name>/);
-# the quality gate drops silent, short or clipped renders and the log says why. results/wav/
-# collects the kept files in one folder; a refused or silent input adds nothing to it.
+# the quality gate drops silent, short or clipped renders and the log says why. The summary
+# table (results/recordings.tsv) counts the renders each input kept. results/wav/ holds the new
+# songs the model writes (songs.smk), not these.
 
 
 rule render:
@@ -24,21 +25,3 @@ rule render:
     shell:
         "python -m synthic wav {input.recordings:q} -o {output:q} --check --drop-flagged "
         "--allow-empty --jobs 1 > {log:q} 2>&1"
-
-
-rule collect_wav:
-    input:
-        inventory=inventory_file,
-        renders=lambda wildcards: expand(
-            "results/render/{name}", name=sorted(inventory())
-        ),
-        summary="results/recordings.tsv",
-    output:
-        directory("results/wav"),
-    log:
-        "logs/collect_wav.log",
-    conda:
-        "../../envs/synthic.yaml"
-    threads: 1
-    shell:
-        "python -m synthic collect --inventory {input.inventory:q} -o {output:q} > {log:q} 2>&1"
