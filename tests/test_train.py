@@ -151,4 +151,16 @@ def test_cli_trains_and_rerun_resumes(dataset, tmp_path, capsys):
     other = json.dumps({**FAST, "max_steps": 6, "eval_every": 2})
     assert main(["train", str(dataset), "-o", str(out), "--config", other]) == 2
     assert "another config" in capsys.readouterr().err
+    # what the workflow runs: a changed setting, then changed data, start afresh
+    again = ["train", str(dataset), "-o", str(out), "--restart-on-change", "--config", other]
+    assert main(again) == 0
+    err = capsys.readouterr().err
+    assert "holds a run with another config: starting afresh" in err and "resuming" not in err
+    assert json.loads((out / "config.json").read_text())["steps"] == 6
+    changed = make_dataset(tmp_path / "changed", seed=1)
+    moved = ["train", str(changed), "-o", str(out), "--work", str(out) + ".work"]
+    assert main([*moved, "--config", other]) == 2
+    assert "other data" in capsys.readouterr().err
+    assert main([*moved, "--restart-on-change", "--config", other]) == 0
+    assert "holds a run with other data: starting afresh" in capsys.readouterr().err
     assert main(["train", str(dataset), "-o", str(out), "--config", '{"bogus": 1}']) == 2

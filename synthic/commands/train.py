@@ -44,6 +44,12 @@ def add_parser(sub) -> None:
         "(--no-resume starts afresh); default: resume",
     )
     p.add_argument("--no-resume", dest="resume", action="store_false", help=argparse_suppress())
+    p.add_argument(
+        "--restart-on-change",
+        action="store_true",
+        help="when the work folder holds a run of another config or other data, start afresh "
+        "instead of stopping with an error (the workflow's choice)",
+    )
     p.set_defaults(run=run)
 
 
@@ -76,6 +82,7 @@ def run(args) -> int:
         TrainConfig.from_dict(settings),
         work_dir=args.work,
         resume=args.resume,
+        restart_on_change=args.restart_on_change,
     )
     v = summary["validation"]
     print(

@@ -72,6 +72,21 @@ def step_functions(trainable: Trainable, sharding):
     return state, train_step, nll_sum
 
 
+def data_fingerprint(dataset_dir: str | os.PathLike) -> str:
+    """A hash of what identifies a tokenised dataset's train and validation sets without reading
+    the token arrays: vocab.json, both meta.json files (every sample's source, offset, length and
+    seconds) and the arrays' sizes. A resumed run must see the data its checkpoint saw."""
+    import hashlib
+
+    d = Path(dataset_dir)
+    h = hashlib.sha256()
+    for name in ("vocab.json", "train.meta.json", "val.meta.json"):
+        h.update(name.encode() + b"\0" + (d / name).read_bytes())
+    for name in ("train.tokens.npy", "val.tokens.npy"):
+        h.update(f"{name}:{(d / name).stat().st_size}".encode())
+    return h.hexdigest()[:16]
+
+
 def output_ids(tokens: np.ndarray, chunk: int = 1 << 22) -> tuple[int, ...]:
     """The distinct ids of a (memory-mapped) token array, read in chunks."""
     seen: set[int] = set()
@@ -178,6 +193,7 @@ def train(
     *,
     work_dir: str | os.PathLike | None = None,
     resume: bool = True,
+    restart_on_change: bool = False,
     stop_after: int | None = None,
     progress=None,
 ) -> dict | None:
@@ -185,7 +201,10 @@ def train(
     `model_dir`; returns its summary (also in `model_dir/config.json`). `stop_after` ends the
     run after that many steps without saving or exporting (a simulated interruption; returns
     None). With `resume` (the default) a work folder whose latest checkpoint has the same config
-    is continued; without it the work folder is started afresh."""
+    and the same data (`data_fingerprint`) is continued; without it the work folder is started
+    afresh. A work folder of another config or other data is an error, or with
+    `restart_on_change` (what the workflow asks for: a changed setting or a changed dataset
+    retrains) started afresh with a message."""
     cfg = cfg or TrainConfig()
     progress = progress or sys.stderr
     dataset_dir, model_dir = Path(dataset_dir), Path(model_dir)
@@ -214,20 +233,32 @@ def train(
     state, train_step, nll_sum = step_functions(trainable, replicated)
 
     # -- resume or start ----------------------------------------------------------------------
-    config_record = {"train": cfg.to_dict(), "model": mcfg.to_dict(), "optim": ocfg.to_dict()}
+    config_record = {"train": cfg.to_dict(), "model": mcfg.to_dict(), "optim": ocfg.to_dict(),
+                     "data": data_fingerprint(dataset_dir)}  # fmt: skip
     if work.exists() and not resume:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     mgr = checkpoint.manager(work / "checkpoints")
-    metrics_path = work / "metrics.jsonl"
     meta = {"step": 0, "data_index": 0, "best_loss": None, "best_step": None, "bad_evals": 0}
     latest = mgr.latest_step()
     if latest is not None:
+        fresh_state = state
         state, saved = checkpoint.restore(mgr, latest, state)
         if saved["config"] != config_record:
-            raise SynthicError(f"{work} holds a run with another config (use --no-resume)")
-        meta = saved["state"]
-        print(f"resuming from step {meta['step']} in {work}", file=progress)
+            same_data = saved["config"].get("data") == config_record["data"]
+            what = "another config" if same_data else "other data"
+            if not restart_on_change:
+                raise SynthicError(f"{work} holds a run with {what} (use --no-resume)")
+            print(f"{work} holds a run with {what}: starting afresh", file=progress)
+            mgr.close()
+            shutil.rmtree(work)
+            work.mkdir(parents=True)
+            mgr = checkpoint.manager(work / "checkpoints")
+            state = fresh_state
+        else:
+            meta = saved["state"]
+            print(f"resuming from step {meta['step']} in {work}", file=progress)
+    metrics_path = work / "metrics.jsonl"
     # keep the log lines up to the resumed step: later ones will be written again
     lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
     lines = [x for x in lines if x and json.loads(x)["step"] <= meta["step"]]
