@@ -10,6 +10,9 @@ min_version("8.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/jukebox.smk"
@@ -19,6 +22,7 @@ include: "workflow/rules/record.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -34,6 +34,7 @@ COMMANDS = [
     "generate",
     "evaluate",
     "songs",
+    "pianoroll",
     "baseline",
     "summary",
     "convert",

@@ -3,7 +3,8 @@
 # emulator the tests run our ROMs in, from the package index) and, where this runs as root with
 # apt-get (Debian/Ubuntu, CI), the programs the tests compare against: sdcc (the assembler that
 # builds our test ROMs), gbsplay and libgme0 (reference Game Boy sound players), slurm-wlm and
-# munge (the one-node SLURM cluster of tests/test_slurm.py, tests/slurm/cluster.sh); and, wherever
+# munge (the one-node SLURM cluster of tests/test_slurm.py, tests/slurm/cluster.sh), chromium
+# (the headless browser that opens the workflow's report, tests/test_report.py); and, wherever
 # apt-get works, the libretro-gambatte core (below). Without the system programs, the tests that
 # need them are skipped with the reason.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     missing=""
-    for pkg in sdcc gbsplay libgme0 slurm-wlm munge; do
+    for pkg in sdcc gbsplay libgme0 slurm-wlm munge chromium; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
     done
     if [ -n "$missing" ]; then
@@ -21,7 +22,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
             echo "tests/install.sh: could not install$missing; the tests that need them will be skipped" >&2
     fi
 else
-    echo "tests/install.sh: not root or no apt-get: sdcc, gbsplay, libgme0, slurm-wlm and munge" \
+    echo "tests/install.sh: not root or no apt-get: sdcc, gbsplay, libgme0, slurm-wlm, munge and" \
+        "chromium" \
         "are not installed; the tests that need them will be skipped" >&2
 fi
 

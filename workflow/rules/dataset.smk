@@ -35,8 +35,18 @@ rule split:
             "results/samples/{name}", name=sorted(inventory())
         ),
     output:
-        manifest="results/manifest.tsv",
-        prune_table="results/samples.tsv",
+        manifest=report(
+            "results/manifest.tsv",
+            caption="../report/manifest.rst",
+            category="2. Dataset",
+            subcategory="Split",
+        ),
+        prune_table=report(
+            "results/samples.tsv",
+            caption="../report/samples.rst",
+            category="2. Dataset",
+            subcategory="Pruning",
+        ),
     log:
         "logs/split.log",
     conda:

@@ -9,7 +9,12 @@ rule train:
     input:
         "results/dataset",
     output:
-        directory("results/model"),
+        report(
+            directory("results/model"),
+            patterns=["{figure}.png"],
+            caption="../report/loss.rst",
+            category="3. Training",
+        ),
     log:
         "logs/train.log",
     benchmark:
@@ -87,7 +92,11 @@ rule evaluate:
         dataset="results/dataset",
         generated="results/generated",
     output:
-        "results/eval/metrics.json",
+        report(
+            "results/eval/metrics.json",
+            caption="../report/metrics.rst",
+            category="3. Training",
+        ),
     log:
         "logs/evaluate.log",
     conda:

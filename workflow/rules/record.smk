@@ -47,7 +47,11 @@ rule summary:
             "results/render/{name}", name=sorted(inventory())
         ),
     output:
-        "results/recordings.tsv",
+        report(
+            "results/recordings.tsv",
+            caption="../report/recordings.rst",
+            category="1. Recording",
+        ),
     log:
         "logs/summary.log",
     conda:
