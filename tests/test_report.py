@@ -164,7 +164,7 @@ def test_report_in_chromium(tmp_path, chromium):
                          cwd=work, capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr[-4000:]
     t1 = time.monotonic()
-    run = subprocess.run(["snakemake", *targets, "--report", "report.html", *quick],
+    run = subprocess.run(["snakemake", *targets, "--report", "report.html", "--cores", "1", *quick],
                          cwd=work, capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr[-4000:]
     report = work / "report.html"
