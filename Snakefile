@@ -32,3 +32,4 @@ rule all:
         "results/songs",
         "results/recordings.tsv",
         "results/eval/metrics.json",
+        "results/report/songs.html",

@@ -27,17 +27,13 @@ rule train:
     params:
         config=json.dumps({**config["train"], "seed": config["seed"]}, sort_keys=True),
         work="results/train",
-    # The work folder resumes an interrupted run of this same job only: a checksum of the
-    # config and the dataset's files is kept there, and when either changed (a model setting,
-    # a new input) the folder is emptied, so training starts afresh instead of stopping at a
-    # checkpoint of another config or continuing a finished run on the old data.
+    # The work folder resumes an interrupted run of this same job only: the checkpoints record
+    # the config and a fingerprint of the dataset, and when either changed (a model setting, a
+    # new input) --restart-on-change starts afresh instead of stopping at a checkpoint of another
+    # config or continuing a finished run on the old data.
     shell:
-        "key=$( (echo {params.config:q}; cksum {input:q}/*) | cksum ); "
-        "stamp={params.work:q}/inputs.cksum; "
-        'if [ "$key" != "$(cat "$stamp" 2>/dev/null || true)" ]; then '
-        'rm -rf {params.work:q}; mkdir -p {params.work:q}; echo "$key" > "$stamp"; fi; '
         "python -m synthic train {input:q} -o {output:q} --work {params.work:q} "
-        "--config {params.config:q} > {log:q} 2>&1"
+        "--restart-on-change --config {params.config:q} > {log:q} 2>&1"
 
 
 rule generate:
