@@ -119,6 +119,31 @@ def test_top_k_top_p_masks():
     assert gen.top_p_mask(logits, 1.0).all()
 
 
+def _nucleus_by_sort(logits: np.ndarray, p: float) -> np.ndarray:
+    """The nucleus the plain way: sort, keep while the mass before a token is below p."""
+    z = np.exp(logits - logits.max(-1, keepdims=True))
+    probs = z / z.sum(-1, keepdims=True)
+    order = np.argsort(-logits, axis=-1, kind="stable")
+    srt = np.take_along_axis(probs, order, -1)
+    before = np.cumsum(srt, -1) - srt
+    threshold = np.min(np.where(before < p, np.take_along_axis(logits, order, -1), np.inf), -1)
+    return logits >= threshold[..., None]
+
+
+@pytest.mark.parametrize("p", [0.5, 0.9, 0.98])
+def test_top_p_by_bisection_equals_the_sorted_nucleus(p):
+    """Random logits over the write vocabulary, peaked and flat, with masked tokens (-1e9, as
+    the grammar leaves them) and ties: the bisection keeps exactly the sorted nucleus."""
+    rng = np.random.default_rng(int(p * 100))
+    logits = rng.normal(0, 3, (24, 9615)).astype(np.float32)
+    logits[:8] *= 0.1  # flat: a large nucleus
+    logits[8:16, rng.integers(0, 9615, 4000)] = -1e9  # masked
+    logits[16:, :50] = logits[16:, :1]  # ties at the top
+    got = np.asarray(jax.jit(lambda x: gen.top_p_mask(x, p))(jnp.asarray(logits)))
+    want = _nucleus_by_sort(logits.astype(np.float64), p)
+    assert (got == want).all(), (got.sum(-1), want.sum(-1))
+
+
 def test_ngram_ban():
     hist = jnp.array([-1, 5, 6, 7, 8, 5, 6, 7])
     banned = gen.ngram_ban(hist, 4, 10)  # 5 6 7 was followed by 8

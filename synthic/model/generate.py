@@ -134,6 +134,9 @@ def forward_cached(model, tokens: jax.Array, cache: tuple, pos) -> tuple[jax.Arr
 # -- sampling masks ---------------------------------------------------------------------------
 
 
+TOP_P_STEPS = 32  # bisection steps of top_p_mask: a bracket of 100 / 2**32 (float32's grain)
+
+
 def top_k_mask(logits: jax.Array, k: int) -> jax.Array:
     """The tokens among the k highest logits (ties at the k-th kept) along the last axis."""
     if k <= 0 or k >= logits.shape[-1]:
@@ -144,15 +147,25 @@ def top_k_mask(logits: jax.Array, k: int) -> jax.Array:
 
 def top_p_mask(logits: jax.Array, p: float) -> jax.Array:
     """The nucleus: the most probable tokens whose probabilities, before each, sum below `p`
-    (so the smallest set reaching p; the most probable token is always kept)."""
+    (so the smallest set reaching p; the most probable token is always kept; ties at the edge
+    kept). That set is every logit at or above the largest threshold t whose tokens hold mass
+    >= p; t is found by bisection (`TOP_P_STEPS` halvings of [max - 100, max], below which
+    float32 probabilities are 0), one masked sum over the vocabulary a step: no sort, which cost
+    36 ms a step at batch 16 over 9,615 tokens against 2 ms (tests/test_generate.py checks the
+    two agree)."""
     if p >= 1:
         return jnp.ones(logits.shape, bool)
-    srt = jnp.sort(logits, axis=-1)[..., ::-1]
-    probs = jax.nn.softmax(srt, axis=-1)
-    before = jnp.cumsum(probs, axis=-1) - probs
-    kept = before < p
-    threshold = jnp.min(jnp.where(kept, srt, jnp.inf), axis=-1, keepdims=True)
-    return logits >= threshold
+    probs = jax.nn.softmax(logits, axis=-1)
+    hi = jnp.max(logits, axis=-1, keepdims=True)
+
+    def halve(_, bounds):
+        lo, hi = bounds
+        mid = 0.5 * (lo + hi)
+        enough = jnp.sum(jnp.where(logits >= mid, probs, 0.0), axis=-1, keepdims=True) >= p
+        return jnp.where(enough, mid, lo), jnp.where(enough, hi, mid)
+
+    lo, _ = jax.lax.fori_loop(0, TOP_P_STEPS, halve, (hi - 100.0, hi))
+    return logits >= lo
 
 
 def ngram_ban(hist: jax.Array, n: int, vocab: int) -> jax.Array:
