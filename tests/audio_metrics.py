@@ -182,7 +182,7 @@ def pitch_track(
     *,
     frame: int = 2048,
     hop: int = 512,
-    fmin: float = 40.0,
+    fmin: float = 45.0,  # two periods fit a 2,048-sample frame at 44.1 kHz
     fmax: float = 4000.0,
     threshold: float = 0.15,
     silence_db: float = -40.0,

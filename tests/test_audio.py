@@ -48,6 +48,14 @@ def test_wav_command_renders_a_recording_and_a_folder(cli, tmp_path):
     status, out, err = cli("wav", src, "-o", tmp_path / "out", "--jobs", "1", "--rate", "48000")
     assert status == 0, err
     assert soundfile.info(tmp_path / "out/sub/ode.wav").samplerate == 48000
+    # two workers (processes from a fork server, never a fork of this JAX-threaded process):
+    # the same files, bit for bit
+    status, out, err = cli("wav", src, "-o", tmp_path / "two", "--jobs", "2", "--rate", "48000")
+    assert status == 0, err
+    for name in ("twinkle.wav", "sub/ode.wav"):
+        a, _ = soundfile.read(tmp_path / "out" / name, dtype="int16")
+        b, _ = soundfile.read(tmp_path / "two" / name, dtype="int16")
+        assert np.array_equal(a, b), name
     status, _, _ = cli("wav", src / "twinkle.events", "-o", tmp_path / "solo.wav", "--solo", "3")
     solo, _ = soundfile.read(tmp_path / "solo.wav")
     assert 0 < np.sqrt(np.mean(solo**2)) < np.sqrt(np.mean(audio**2))

@@ -85,6 +85,23 @@ def render_file_blocks(src: str, rate: int, seconds=None, solo=None, mute=()):
     return frames, blocks
 
 
+def _render_all(jobs, options, workers: int):
+    """A callable per job, in order, returning its line or raising its SynthicError: rendered in
+    this process for one worker, else in a pool of processes started by a fork server (a plain
+    fork of a process that has loaded JAX's threads may deadlock)."""
+    if workers <= 1 or len(jobs) <= 1:
+        for s, d in jobs:
+            yield lambda s=s, d=d: render_one(s, d, *options)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(render_one, s, d, *options) for s, d in jobs]
+        for fut in futures:
+            yield fut.result
+
+
 def render_one(src: str, dst: str, rate: int, seconds, solo, mute, check: bool, drop: bool) -> str:
     """Render src to dst a block at a time; the line to print. With check, measure the quality
     on the way; with drop too, a flagged render is not kept (a line starting "dropped")."""
@@ -155,20 +172,18 @@ def run(args) -> int:
     jobs = [(str(p), str(out)) for p, out in zip(files, outputs, strict=True)]
     outdir.mkdir(parents=True, exist_ok=True)
     wrote = dropped = failed = 0
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(render_one, s, d, *options) for s, d in jobs]
-        for fut in futures:
-            try:
-                line = fut.result()
-            except SynthicError as e:
-                failed += 1
-                print(f"synthic wav: error: {printable(e)}", file=sys.stderr)
-                continue
-            print(line)
-            if line.startswith("dropped "):
-                dropped += 1
-            else:
-                wrote += 1
+    for result in _render_all(jobs, options, args.jobs):
+        try:
+            line = result()
+        except SynthicError as e:
+            failed += 1
+            print(f"synthic wav: error: {printable(e)}", file=sys.stderr)
+            continue
+        print(line)
+        if line.startswith("dropped "):
+            dropped += 1
+        else:
+            wrote += 1
     notes = [f"{n} {what}" for n, what in ((dropped, "dropped"), (failed, "failed")) if n]
     note = f" ({', '.join(notes)})" if notes else ""
     print(

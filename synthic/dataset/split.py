@@ -222,8 +222,12 @@ def write_manifest(table: pd.DataFrame, path: str | os.PathLike) -> None:
 
 def read_manifest(path: str | os.PathLike) -> pd.DataFrame:
     table = pd.read_csv(
-        path, sep="\t", dtype={"sample": str, "game": str, "set": str, "hash": str}
-    ).fillna({"reason": "", "hash": ""})
+        path,
+        sep="\t",
+        dtype={"sample": str, "game": str, "set": str, "hash": str, "reason": str},
+        keep_default_na=False,
+        na_values={"seconds": [""]},
+    )
     table["kept"] = table["kept"].map(_truthy)
     return table
 
