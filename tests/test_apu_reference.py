@@ -124,6 +124,24 @@ def _solo(seconds: int, channel: int, rec=None) -> tuple:
     return (*M.apply_lag(ours, ref, lag), lag)  # the mix's offset: one constant for the player
 
 
+@needs_gbsplay
+def test_onset_gate_catches_missing_and_extra_notes():
+    """The margin on the detector's threshold does not excuse notes that are not there: CH1's
+    solo with 10 s of ours silenced fails recall, and with the same 10 s silenced in gbsplay's
+    instead fails precision (about a third of the onsets in either case)."""
+    ours, ref, _ = _solo(30, 1)
+    gap = slice(10 * RATE, 20 * RATE)
+    quiet_ours, quiet_ref = ours.copy(), ref.copy()
+    quiet_ours[gap] = 0
+    quiet_ref[gap] = 0
+    missing = M.onset_agreement(ref, quiet_ours, RATE, 0.030)
+    extra = M.onset_agreement(quiet_ref, ours, RATE, 0.030)
+    print(f"\nCH1, 10 s of ours silent: recall {missing.recall:.3f}; 10 s of gbsplay's silent:"
+          f" precision {extra.precision:.3f}")  # fmt: skip
+    assert missing.recall < 0.8 and missing.precision >= 0.95
+    assert extra.precision < 0.8 and extra.recall >= 0.95
+
+
 def _check_solo(seconds: int, channel: int) -> None:
     rec = _nightmode(seconds)[0]
     ours, ref, lag = _solo(seconds, channel)
