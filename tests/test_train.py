@@ -164,3 +164,24 @@ def test_cli_trains_and_rerun_resumes(dataset, tmp_path, capsys):
     assert main([*moved, "--restart-on-change", "--config", other]) == 0
     assert "holds a run with other data: starting afresh" in capsys.readouterr().err
     assert main(["train", str(dataset), "-o", str(out), "--config", '{"bogus": 1}']) == 2
+
+
+def test_an_empty_validation_set_trains_to_max_steps(tmp_path):
+    """A collection of one game has no validation set: training runs every step (no early
+    stopping), checkpoints as it goes, and exports the last step with validation None."""
+    from synthic.model.train import TrainConfig, load_model, train
+
+    d = make_dataset(tmp_path / "dataset")
+    np.save(d / "val.tokens.npy", np.zeros(0, np.uint16))
+    (d / "val.meta.json").write_text(
+        json.dumps({"set": "val", "tokens": 0, "seconds": 0.0, "samples": []})
+    )
+    log = tmp_path / "progress.txt"
+    with open(log, "w") as progress:
+        summary = train(d, tmp_path / "model", TrainConfig(**FAST, max_steps=6, eval_every=2,
+                        patience=1), progress=progress)  # fmt: skip
+    assert summary["validation"] is None and summary["best_step"] == summary["steps"] == 6
+    assert not summary["stopped_early"]
+    assert "the validation set is empty" in log.read_text()
+    model, _ = load_model(tmp_path / "model")
+    assert model.cfg.vocab_size == summary["vocab_size"]

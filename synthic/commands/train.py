@@ -85,9 +85,10 @@ def run(args) -> int:
         restart_on_change=args.restart_on_change,
     )
     v = summary["validation"]
-    print(
-        f"best step {summary['best_step']} of {summary['steps']}: validation loss "
-        f"{v['loss']:.4f} nats/token, {v['bits_per_second']:.1f} bits/s",
-        file=sys.stderr,
+    figures = (
+        f"validation loss {v['loss']:.4f} nats/token, {v['bits_per_second']:.1f} bits/s"
+        if v
+        else "no validation set"
     )
+    print(f"best step {summary['best_step']} of {summary['steps']}: {figures}", file=sys.stderr)
     return 0

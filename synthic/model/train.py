@@ -215,6 +215,13 @@ def train(
     mcfg = model_config(cfg.size, **{"vocab_size": tok.vocab_size, "outputs": outputs, **cfg.model})
     ocfg = OptimConfig(**cfg.optim)
     windows = eval_windows(val_set.samples(), mcfg.context, cfg.eval_stride or None)
+    has_val = bool(windows.scored.sum())
+    if not has_val:  # a collection of one game: the split puts it in train
+        print(
+            "warning: the validation set is empty: training all max_steps without early "
+            "stopping, exporting the last step",
+            file=progress,
+        )
 
     # -- devices: the batch sharded over a 1-D mesh, the state replicated ---------------------
     n_dev = jax.local_device_count()
@@ -311,7 +318,15 @@ def train(
                     _progress(step, cfg.max_steps, mean, steps_s * tokens_per_step, steps_s),
                     file=progress,
                 )
-            if step % cfg.eval_every == 0 or step == cfg.max_steps:
+            if (step % cfg.eval_every == 0 or step == cfg.max_steps) and not has_val:
+                # no validation set: every checkpoint is the newest and the best (the
+                # metric falls with the step), and nothing stops the run early
+                meta["best_step"] = step
+                print(f"step {step}: checkpoint (no validation set)", file=progress)
+                checkpoint.save(
+                    mgr, step, state, {"state": meta, "config": config_record}, -float(step)
+                )
+            elif step % cfg.eval_every == 0 or step == cfg.max_steps:
                 total, n = score_windows(partial(nll_sum, state), windows, cfg.eval_batch, put)
                 val = scores(total, n, val_set.seconds)
                 improved = meta["best_loss"] is None or val["loss"] < meta["best_loss"]
@@ -349,7 +364,10 @@ def train(
         best, _ = checkpoint.restore(mgr, meta["best_step"], state)
         nnx.update(trainable, best)
         params = nnx.state(trainable.model, nnx.Param)
-        total, n = score_windows(partial(nll_sum, best), windows, cfg.eval_batch, put)
+        validation = None
+        if has_val:
+            total, n = score_windows(partial(nll_sum, best), windows, cfg.eval_batch, put)
+            validation = scores(total, n, val_set.seconds)
         summary = {
             **config_record,
             "dataset": os.path.abspath(dataset_dir),  # for `synthic evaluate`'s baseline
@@ -358,7 +376,7 @@ def train(
             "best_step": meta["best_step"],
             "steps": meta["step"],
             "stopped_early": stopped_early,
-            "validation": scores(total, n, val_set.seconds),
+            "validation": validation,  # None without a validation set
         }
         export(model_dir, params, summary, dataset_dir / "vocab.json", work)
         print(f"wrote {model_dir}", file=progress)
