@@ -153,8 +153,9 @@ def _schedule_in(queue, seconds, settings):
 
 def _schedule_or_fail(seconds: float, settings: dict, timeout: float = 30.0):
     """schedule() in a child process, so that a hang (or a runaway use of memory) fails the test
-    instead of hanging it."""
-    ctx = multiprocessing.get_context("fork")
+    instead of hanging it. A fork server starts it: a plain fork of this process, where JAX's
+    threads may run, could deadlock."""
+    ctx = multiprocessing.get_context("forkserver")
     queue = ctx.Queue()
     child = ctx.Process(target=_schedule_in, args=(queue, seconds, settings))
     start = time.monotonic()
