@@ -371,14 +371,7 @@ def original_subset(rec: Recording) -> Recording:
     from synthic.events import legacy
 
     idx, _, _, _ = legacy._representable(rec, text=False, lossy=True, fmt="original binary")
-    return Recording(
-        rec.t_cycles[idx],
-        rec.address[idx],
-        rec.value[idx],
-        length_cycles=rec.length_cycles,
-        meta=rec.meta,
-        validate=False,
-    )
+    return rec.select(idx)
 
 
 def tokenizer(design: str = DEFAULT_DESIGN, **params) -> Tokenizer:
@@ -400,15 +393,7 @@ def unused_writes(rec: Recording) -> int:
 
 def kept_writes(rec: Recording) -> Recording:
     """`rec` without its writes to unused addresses (what encode keeps)."""
-    keep = _REG_INDEX[rec.address.astype(np.int64) - 0xFF00] >= 0
-    return Recording(
-        rec.t_cycles[keep],
-        rec.address[keep],
-        rec.value[keep],
-        length_cycles=rec.length_cycles,
-        meta=rec.meta,
-        validate=False,
-    )
+    return rec.select(_REG_INDEX[rec.address.astype(np.int64) - 0xFF00] >= 0)
 
 
 @dataclass(frozen=True)

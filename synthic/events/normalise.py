@@ -290,14 +290,7 @@ def normalise(
             dropped[rule] += 1
         else:
             _apply(st, a, v)
-    out = Recording(
-        rec.t_cycles[keep],
-        rec.address[keep],
-        rec.value[keep],
-        length_cycles=rec.length_cycles,
-        meta=dict(rec.meta),
-        validate=False,
-    )
+    out = rec.select(keep)
     if report:
         return out, NormaliseReport(len(rec), len(out), dropped)
     return out

@@ -137,6 +137,18 @@ class Recording:
             )
         return Write(int(self.t_cycles[index]), int(self.address[index]), int(self.value[index]))
 
+    def select(self, keep: np.ndarray) -> Recording:
+        """The writes picked by `keep` (a boolean mask or increasing indices), on the same clock,
+        with the same length and a copy of the metadata."""
+        return Recording(
+            self.t_cycles[keep],
+            self.address[keep],
+            self.value[keep],
+            length_cycles=self.length_cycles,
+            meta=dict(self.meta),
+            validate=False,
+        )
+
     def between(self, start_cycles: int, end_cycles: int, *, rebase: bool = True) -> Recording:
         """The writes with start <= t < end; with `rebase`, time 0 becomes `start_cycles`.
 
