@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, replace
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from flax import nnx
 
+from synthic.model.evaluate import token_nll
 from synthic.model.presets import PRESETS  # the named sizes (no jax there, for the CLI)
 
 
@@ -178,8 +178,8 @@ class Transformer(nnx.Module):
             return self.embed.attend(x).astype(jnp.float32)  # tied output layer: (B, T, V)
         scored = self._scored(x)
         rest = self.cfg.vocab_size - len(self.cfg.outputs)
-        full = jnp.broadcast_to(scored[..., -1:] - math.log(rest), (*x.shape[:-1],
-                                self.cfg.vocab_size))  # fmt: skip
+        shape = (*x.shape[:-1], self.cfg.vocab_size)
+        full = jnp.broadcast_to(scored[..., -1:] - math.log(rest), shape)
         return full.at[..., jnp.asarray(self.cfg.outputs)].set(scored[..., :-1])
 
     def nll(self, tokens: jax.Array, targets: jax.Array) -> jax.Array:
@@ -187,8 +187,7 @@ class Transformer(nnx.Module):
         same as the cross-entropy of `self(tokens)`, computed on the K + 1 scored logits only."""
         x = self.features(tokens)
         if not self.cfg.outputs:
-            logits = self.embed.attend(x).astype(jnp.float32)
-            return optax.softmax_cross_entropy_with_integer_labels(logits, targets)
+            return token_nll(self.logits(x), targets)
         scored = self._scored(x)
         k = len(self.cfg.outputs)
         where = np.full(self.cfg.vocab_size, k, np.int32)  # id -> its column; "other": k
